@@ -33,6 +33,20 @@ def shared_dir() -> Path:
     return Path(os.environ.get("CRUXES_SHARED_DIR") or REPO_ROOT.parent / "shared")
 
 
+@pytest.fixture(autouse=True)
+def _tasks_in_process(request):
+    """Tests run Celery tasks in-process unless marked `worker` (those talk to a real worker)."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from alignment_forum.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
 @pytest.fixture
 def user(db):
     from tests.factories import UserFactory
