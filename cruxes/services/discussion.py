@@ -5,7 +5,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cruxes.anchoring import make_selector
 from cruxes.markup import render
 from cruxes.models import ApprovalVote, Claim, Comment, CommentRevision, Thread
 from cruxes.models.discussion import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
@@ -46,27 +45,18 @@ def _require_user(user) -> None:
 
 
 def _ensure_whole_claim(comment: Comment) -> Claim:
-    """Every comment has a whole-text claim; it carries the comment's agree/disagree axis."""
+    """Every comment has a whole-text claim; it carries the comment's agree/disagree axis and
+    follows the text through edits."""
     text = comment.body_text
-    selector = make_selector(text, 0, max(len(text), 1)) if text else None
+    span_end = max(len(text), 1)  # a body that renders to no text still gets a votable claim
     claim, created = Claim.objects.get_or_create(
         comment=comment,
         is_whole=True,
-        defaults={
-            "thread_id": comment.thread_id,
-            "exact": text[:2_000] if text else "",
-            "prefix": "",
-            "suffix": "",
-            "start": 0,
-            "end": max(len(text), 1),
-            "anchor_method": "whole",
-        },
+        defaults={"thread_id": comment.thread_id, "exact": text, "start": 0, "end": span_end, "anchor_method": "whole"},
     )
-    if not created and selector is not None and (claim.end != len(text) or claim.exact != text[:2_000]):
-        claim.exact = text[:2_000]
-        claim.start, claim.end = 0, max(len(text), 1)
-        claim.status = Claim.Status.ANCHORED
-        claim.save(update_fields=["exact", "start", "end", "status", "updated_at"])
+    if not created and (claim.end != span_end or claim.exact != text):
+        claim.exact, claim.start, claim.end = text, 0, span_end
+        claim.save(update_fields=["exact", "start", "end", "updated_at"])
     return claim
 
 
