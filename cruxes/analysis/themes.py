@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Sequence
 
-from cruxes.analysis.text_backends import TextBackend
+import numpy as np
+from scipy.cluster.hierarchy import fcluster, linkage
+from sklearn.cluster import MiniBatchKMeans
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.preprocessing import normalize
+
+from cruxes.analysis.text_backends import TextBackend, TfidfLsaBackend
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,183 @@ def cluster_reasons(
     than a silhouette optimum; above a few thousand reasons, they are first reduced to
     micro-clusters by k-means. Clusters smaller than the minimum theme size (1 below 20
     reasons, else max(2, ceil(1% of reasons))) go to a single "other" theme.
-    ``backend`` defaults to :class:`TfidfLsaBackend`.
+    ``backend`` defaults to :class:`TfidfLsaBackend`. Reasons with no text and no known
+    candidate go to "other".
     """
-    raise NotImplementedError
+    backend = backend or TfidfLsaBackend()
+    total = len(reasons)
+    min_size = min_theme_size(total)
+    if total == 0:
+        return ThemeReport(backend=backend.name, total_reasons=0, min_theme_size=min_size)
+
+    candidate_index = {candidate.id: index for index, candidate in enumerate(candidates)}
+    # theme key: ("candidate", candidate index) or ("cluster", label) or ("other", 0)
+    theme_of: list[tuple[str, int]] = [("other", 0)] * total
+    to_embed: list[int] = []
+    for position, reason in enumerate(reasons):
+        picked = [candidate_index[c] for c in reason.candidate_ids if c in candidate_index]
+        if picked:
+            # the voter said which candidate they meant; their text only elaborates
+            theme_of[position] = ("candidate", picked[0])
+        elif reason.text and reason.text.strip():
+            to_embed.append(position)
+
+    texts = [reasons[position].text for position in to_embed]
+    candidate_texts = [candidate.text for candidate in candidates]
+    # embed reasons that picked a candidate too, so their text can represent the theme
+    picked_positions = [p for p in range(total) if theme_of[p][0] == "candidate" and reasons[p].text.strip()]
+    all_vectors = backend.embed(texts + [reasons[p].text for p in picked_positions] + candidate_texts)
+    reason_vectors = all_vectors[: len(texts)]
+    vector_of = {position: all_vectors[row] for row, position in enumerate(to_embed)}
+    for row, position in enumerate(picked_positions):
+        vector_of[position] = all_vectors[len(texts) + row]
+    candidate_vectors = all_vectors[len(texts) + len(picked_positions) :]
+
+    unassigned_rows = list(range(len(texts)))
+    if len(candidates) and len(texts):
+        similarity = reason_vectors @ candidate_vectors.T
+        best = similarity.argmax(axis=1)
+        restates = similarity[np.arange(len(texts)), best] >= backend.restates_similarity
+        for row in np.flatnonzero(restates):
+            theme_of[to_embed[row]] = ("candidate", int(best[row]))
+        unassigned_rows = [int(row) for row in np.flatnonzero(~restates)]
+
+    labels = _cluster_vectors(reason_vectors[unassigned_rows], backend.theme_distance)
+    for row, label in zip(unassigned_rows, labels):
+        theme_of[to_embed[row]] = ("cluster", int(label))
+
+    members_of: dict[tuple[str, int], list[int]] = {}
+    for position, key in enumerate(theme_of):
+        members_of.setdefault(key, []).append(position)
+    for key in [k for k in members_of if k[0] == "cluster" and len(members_of[k]) < min_size]:
+        members_of.setdefault(("other", 0), []).extend(members_of.pop(key))
+
+    all_texts = [reason.text or "" for reason in reasons]
+    labeller = _Labeller(all_texts)
+    themes = []
+    for key, positions in members_of.items():
+        positions.sort()
+        kind, index = key
+        representative = _most_central(positions, vector_of)
+        if representative is None:
+            representative = positions[0]
+            representative_text = candidates[index].text if kind == "candidate" else ""
+        else:
+            representative_text = reasons[representative].text
+        if kind == "candidate":
+            label = _shorten(candidates[index].text)
+        elif kind == "other":
+            label = "other"
+        else:
+            label = labeller.label(positions) or _shorten(representative_text)
+        themes.append(
+            Theme(
+                label=label,
+                count=len(positions),
+                representative_id=int(reasons[representative].id),
+                representative_text=representative_text,
+                member_ids=[int(reasons[p].id) for p in positions],
+                candidate_id=int(candidates[index].id) if kind == "candidate" else None,
+                is_other=kind == "other",
+            )
+        )
+    themes.sort(key=lambda theme: (theme.is_other, -theme.count, theme.representative_id))
+    return ThemeReport(
+        backend=backend.name, total_reasons=total, min_theme_size=min_size, themes=themes
+    )
+
+
+# Up to this many texts, average linkage runs on all pairwise distances (n^2/2 floats);
+# above it, texts are first reduced to this many k-means micro-clusters.
+MAX_DIRECT_LINKAGE = 2000
+
+
+def min_theme_size(n_reasons: int) -> int:
+    """Smallest cluster shown as its own theme: every cluster while there are few reasons
+    (each one is worth reading), 1% of the reasons (at least 2) once there are 20 or more."""
+    if n_reasons < 20:
+        return 1
+    return max(2, math.ceil(0.01 * n_reasons))
+
+
+def _cluster_vectors(vectors: np.ndarray, distance_threshold: float, seed: int = 0) -> np.ndarray:
+    """Average-linkage clusters whose mean pairwise cosine distance stays under the threshold."""
+    n = len(vectors)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if n == 1:
+        return np.zeros(1, dtype=np.int64)
+    if n <= MAX_DIRECT_LINKAGE:
+        return _average_linkage(vectors, distance_threshold)
+    micro = MiniBatchKMeans(
+        n_clusters=MAX_DIRECT_LINKAGE // 2,
+        random_state=seed,
+        n_init=1,
+        batch_size=4096,
+        max_iter=50,
+    ).fit(vectors)
+    centres = normalize(micro.cluster_centers_)
+    used = np.unique(micro.labels_)
+    centre_labels = np.full(len(centres), -1, dtype=np.int64)
+    centre_labels[used] = _average_linkage(centres[used], distance_threshold)
+    return centre_labels[micro.labels_]
+
+
+def _average_linkage(vectors: np.ndarray, distance_threshold: float) -> np.ndarray:
+    similarity = np.clip(vectors @ vectors.T, -1.0, 1.0)
+    distance = 1.0 - similarity
+    condensed = distance[np.triu_indices(len(vectors), k=1)].astype(np.float64)
+    condensed = np.clip(condensed, 0.0, None)
+    tree = linkage(condensed, method="average")
+    return fcluster(tree, t=distance_threshold, criterion="distance") - 1
+
+
+def _most_central(positions: list[int], vector_of: dict[int, np.ndarray]) -> int | None:
+    with_text = [p for p in positions if p in vector_of]
+    if not with_text:
+        return None
+    vectors = np.stack([vector_of[p] for p in with_text])
+    centroid = vectors.mean(axis=0)
+    return with_text[int(np.argmax(vectors @ centroid))]
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    text = re.sub(r"\s+", " ", text or "").strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "\u2026"
+
+
+class _Labeller:
+    """Short labels from the words a theme uses far more often than the other reasons."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.vectorizer = CountVectorizer(
+            ngram_range=(1, 2), stop_words="english", binary=True, token_pattern=r"(?u)\b[^\W\d_]{3,}\b"
+        )
+        try:
+            self.presence = self.vectorizer.fit_transform(texts).tocsr()
+        except ValueError:  # nothing but stop words
+            self.presence = None
+            return
+        self.terms = self.vectorizer.get_feature_names_out()
+        self.overall = (np.asarray(self.presence.sum(axis=0)).ravel() + 1) / (len(texts) + 2)
+
+    def label(self, positions: list[int], max_terms: int = 3) -> str:
+        if self.presence is None:
+            return ""
+        inside = np.asarray(self.presence[positions].sum(axis=0)).ravel()
+        share = inside / len(positions)
+        # distinctive and common within the theme: share * log-lift, used by >= 2 members
+        score = share * np.log((share + 1e-9) / self.overall)
+        score[(inside < min(2, len(positions))) | (score <= 0)] = -np.inf
+        chosen: list[str] = []
+        for index in np.argsort(-score):
+            if not np.isfinite(score[index]) or len(chosen) == max_terms:
+                break
+            term = self.terms[index]
+            if any(term in other or other in term for other in chosen):
+                continue
+            chosen.append(term)
+        return ", ".join(chosen)
