@@ -10,7 +10,7 @@ from cruxes.models import ApprovalVote, Claim, Comment, CommentRevision, Thread
 from cruxes.models.discussion import BODY_MAX_LENGTH, TITLE_MAX_LENGTH
 
 from .analysis import request_analysis
-from .claims import reanchor_claims
+from .claims import reanchor_claims, vote_cast, vote_withdraw
 
 # Keeps the page readable; the tree itself has no depth limit.
 MAX_STORED_DEPTH = 1_000
@@ -183,3 +183,25 @@ def approval_vote_toggle(*, user, comment: Comment, value: int) -> int:
         return 0
     ApprovalVote.objects.update_or_create(user=user, comment=comment, defaults={"value": value})
     return value
+
+
+@transaction.atomic
+def agreement_vote_toggle(*, user, comment: Comment, stance: str) -> int | None:
+    """Agree or disagree with a whole comment (a vote on its whole-text claim); the same click
+    again withdraws. Returns the user's stance now (Stance value) or None. Changing sides keeps
+    any reason the voter gave."""
+    _require_user(user)
+    if stance not in ("agree", "disagree"):
+        raise ValidationError({"stance": "Choose agree or disagree."}, code="invalid")
+    # Lock the comment's whole claim so a double click can't both cast and withdraw.
+    claim = Claim.objects.select_for_update().filter(comment_id=comment.pk, is_whole=True).first()
+    if claim is None:
+        if not comment.is_visible:
+            raise ValidationError("You can't vote on a deleted or hidden comment.", code="deleted")
+        claim = _ensure_whole_claim(comment)
+    wanted = 1 if stance == "agree" else -1
+    current = claim.votes.filter(user=user).values_list("stance", flat=True).first()
+    if current == wanted:
+        vote_withdraw(user=user, claim=claim)
+        return None
+    return vote_cast(user=user, claim=claim, stance=wanted).stance
