@@ -27,7 +27,7 @@ from cruxes.analysis.opinion_groups import (
     RepresentativeClaim,
     compute_opinion_groups,
 )
-from cruxes.analysis.crux_candidates import CruxCandidate, crux_candidates
+from cruxes.analysis.vote_prediction import CruxCandidate, crux_candidates
 from cruxes.analysis.text_backends import (
     SentenceEmbeddingBackend,
     TextBackend,
