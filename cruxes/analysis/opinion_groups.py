@@ -7,7 +7,6 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans
 from sklearn.utils.extmath import randomized_svd
 
 from cruxes.analysis.vote_matrix import VoteMatrix
@@ -15,7 +14,9 @@ from cruxes.analysis.vote_matrix import VoteMatrix
 # One-sided z for 90% confidence, the significance level Polis uses for repness.
 Z_90 = 1.2816
 MAX_BASE_CLUSTERS = 100
-BASE_KMEANS_RESTARTS = 3
+BASE_SAMPLE_PER_CLUSTER = 50
+# Power iterations of the randomized SVD: 4 gives the top-2 components to ~1e-6 here.
+POWER_ITERATIONS = 4
 GROUP_KMEANS_RESTARTS = 20
 K_RANGE = (2, 3, 4, 5)
 # Switch away from the previous k only when another k's silhouette beats it by this much,
@@ -250,15 +251,28 @@ def _project(votes, passes, vote_counts, n_claims, seed):
     where a vote (pass = 0) was cast, 0 elsewhere. Its top-2 right singular vectors are the
     principal components.
     """
-    seen = abs(votes) + passes
-    seen.data[:] = 1.0
-    seen = seen.tocsr()
-    seen_per_claim = np.asarray(seen.sum(axis=0)).ravel()
-    claim_means = np.asarray(votes.sum(axis=0)).ravel() / np.maximum(seen_per_claim, 1)
-    centred = (votes - seen.multiply(claim_means[None, :].astype(np.float32))).tocsr()
+    n_claims_total = votes.shape[1]
+    seen_per_claim = np.bincount(votes.indices, minlength=n_claims_total) + np.bincount(
+        passes.indices, minlength=n_claims_total
+    )
+    claim_means = (
+        np.asarray(votes.sum(axis=0)).ravel() / np.maximum(seen_per_claim, 1)
+    ).astype(np.float32)
+    # votes and passes never share a cell, so the centred matrix is their sum with the
+    # claim mean taken off every stored value (a pass is a 0 vote)
+    centred_votes = sp.csr_matrix(
+        (votes.data - claim_means[votes.indices], votes.indices, votes.indptr), shape=votes.shape
+    )
+    if passes.nnz:
+        centred_passes = sp.csr_matrix(
+            (-claim_means[passes.indices], passes.indices, passes.indptr), shape=passes.shape
+        )
+        centred = (centred_votes + centred_passes).tocsr()
+    else:
+        centred = centred_votes
     n_components = min(2, min(centred.shape) - 1) if min(centred.shape) > 2 else 1
     _, singular_values, components = randomized_svd(
-        centred, n_components=n_components, n_iter=7, random_state=seed
+        centred, n_components=n_components, n_iter=POWER_ITERATIONS, random_state=seed
     )
     coords = np.asarray(centred @ components.T, dtype=np.float64)
     if coords.shape[1] < 2:
@@ -325,14 +339,27 @@ def _refine_in_vote_space(votes, passes, cluster_of_voter, k):
 
 
 def _base_clusters(coords, seed):
+    """Up to 100 k-means base clusters of the 2-D points (Polis's first level).
+
+    On many voters the centres are fitted on a random sample of BASE_SAMPLE_PER_CLUSTER
+    points per cluster, then every voter is assigned to the nearest centre and the centres
+    are recomputed from all voters; base clusters only compress the scatter, so the
+    sample costs nothing in quality and keeps 50,000 voters well under a second.
+    """
+    rng = np.random.RandomState(seed)
     unique_points = np.unique(np.round(coords, 9), axis=0)
     n_base = min(MAX_BASE_CLUSTERS, len(unique_points))
-    kmeans = KMeans(n_clusters=n_base, n_init=BASE_KMEANS_RESTARTS, random_state=seed, max_iter=100).fit(coords)
-    labels = kmeans.labels_
-    sizes = np.bincount(labels, minlength=n_base).astype(np.float64)
+    sample_size = min(len(coords), BASE_SAMPLE_PER_CLUSTER * n_base)
+    sample = coords[rng.choice(len(coords), size=sample_size, replace=False)]
+    sample_labels = _weighted_kmeans(sample, np.ones(len(sample)), n_base, rng)
+    centres = _weighted_means(sample, np.ones(len(sample)), sample_labels, sample[:n_base].copy())
+    labels = _nearest(coords, centres)
+    centres = _weighted_means(coords, np.ones(len(coords)), labels, centres)
+    labels = _nearest(coords, centres)
+    sizes = np.bincount(labels, minlength=len(centres)).astype(np.float64)
     keep = sizes > 0
     remap = np.cumsum(keep) - 1
-    return remap[labels], kmeans.cluster_centers_[keep], sizes[keep]
+    return remap[labels], centres[keep], sizes[keep]
 
 
 def _group_base_clusters(centres, sizes, seed):
@@ -349,10 +376,8 @@ def _group_base_clusters(centres, sizes, seed):
         if k >= len(centres):
             break
         best = None
-        for start_seed in rng.randint(0, 2**31 - 1, size=GROUP_KMEANS_RESTARTS):
-            labels = KMeans(n_clusters=k, n_init=1, random_state=int(start_seed)).fit(
-                centres, sample_weight=sizes
-            ).labels_
+        for _ in range(GROUP_KMEANS_RESTARTS):
+            labels = _weighted_kmeans(centres, sizes, k, rng)
             if len(np.unique(labels)) < k:
                 continue
             score = _weighted_silhouette(distances, labels, sizes)
@@ -361,6 +386,53 @@ def _group_base_clusters(centres, sizes, seed):
         if best is not None:
             scores[k], labels_by_k[k] = best
     return scores, labels_by_k
+
+
+def _weighted_kmeans(points, weights, k, rng, max_iter=100):
+    """Lloyd's k-means with weighted points and k-means++ seeding, in plain numpy.
+
+    Used for both levels: sklearn's KMeans is built for big multi-threaded fits, and on
+    100 points, or on a 2-D sample, its per-call set-up and OpenMP threads (on a busy
+    shared machine) cost far more than the arithmetic.
+    """
+    n = len(points)
+    probabilities = weights / weights.sum()
+    chosen = [rng.choice(n, p=probabilities)]
+    squared = ((points - points[chosen[0]]) ** 2).sum(axis=1)
+    for _ in range(1, k):
+        mass = weights * squared
+        if mass.sum() <= 0:
+            break
+        chosen.append(rng.choice(n, p=mass / mass.sum()))
+        squared = np.minimum(squared, ((points - points[chosen[-1]]) ** 2).sum(axis=1))
+    centres = points[chosen].astype(np.float64)
+    labels = np.full(n, -1)
+    for _ in range(max_iter):
+        new_labels = _nearest(points, centres)
+        if np.array_equal(new_labels, labels):
+            break
+        labels = new_labels
+        centres = _weighted_means(points, weights, labels, centres)
+    return labels
+
+
+def _nearest(points, centres):
+    squared = (
+        (points**2).sum(axis=1)[:, None] - 2.0 * points @ centres.T + (centres**2).sum(axis=1)[None, :]
+    )
+    return squared.argmin(axis=1)
+
+
+def _weighted_means(points, weights, labels, previous_centres):
+    """Weighted mean of each cluster; an empty cluster keeps its previous centre."""
+    k = len(previous_centres)
+    mass = np.bincount(labels, weights=weights, minlength=k)
+    centres = previous_centres.copy()
+    filled = mass > 0
+    for dimension in range(points.shape[1]):
+        sums = np.bincount(labels, weights=weights * points[:, dimension], minlength=k)
+        centres[filled, dimension] = sums[filled] / mass[filled]
+    return centres
 
 
 def _weighted_silhouette(distances, labels, weights):
