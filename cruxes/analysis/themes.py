@@ -9,8 +9,7 @@ from typing import Sequence
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
-from sklearn.cluster import MiniBatchKMeans
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.preprocessing import normalize
 
 from cruxes.analysis.text_backends import TextBackend, TfidfLsaBackend
@@ -84,9 +83,10 @@ def cluster_reasons(
     text restates a candidate (cosine >= backend.restates_similarity) joins it too. The
     rest are clustered by average-linkage agglomerative clustering with a cosine distance
     threshold (backend.theme_distance), so the number of themes follows the texts rather
-    than a silhouette optimum; above a few thousand reasons, they are first reduced to
-    micro-clusters by k-means. Clusters smaller than the minimum theme size (1 below 20
-    reasons, else max(2, ceil(1% of reasons))) go to a single "other" theme.
+    than a silhouette optimum; above 2,000 reasons, a random 2,000 are clustered and the
+    others join the nearest of those clusters (or are clustered among themselves when
+    none is close). Clusters smaller than the minimum theme size (1 below 20 reasons,
+    else max(2, ceil(1% of reasons))) go to a single "other" theme.
     ``backend`` defaults to :class:`TfidfLsaBackend`. Reasons with no text and no known
     candidate go to "other".
     """
@@ -174,7 +174,7 @@ def cluster_reasons(
 
 
 # Up to this many texts, average linkage runs on all pairwise distances (n^2/2 floats);
-# above it, texts are first reduced to this many k-means micro-clusters.
+# above it, a sample this size is clustered and the rest join the nearest cluster.
 MAX_DIRECT_LINKAGE = 2000
 
 
@@ -187,26 +187,33 @@ def min_theme_size(n_reasons: int) -> int:
 
 
 def _cluster_vectors(vectors: np.ndarray, distance_threshold: float, seed: int = 0) -> np.ndarray:
-    """Average-linkage clusters whose mean pairwise cosine distance stays under the threshold."""
+    """Average-linkage clusters whose mean pairwise cosine distance stays under the threshold.
+
+    Above MAX_DIRECT_LINKAGE texts, a random sample of that many is clustered, every text
+    joins the sample cluster whose centroid is within the threshold (closest first), and
+    the texts that fit none are clustered the same way on their own.
+    """
     n = len(vectors)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    if n == 1:
-        return np.zeros(1, dtype=np.int64)
+    if n <= 1:
+        return np.zeros(n, dtype=np.int64)
     if n <= MAX_DIRECT_LINKAGE:
         return _average_linkage(vectors, distance_threshold)
-    micro = MiniBatchKMeans(
-        n_clusters=MAX_DIRECT_LINKAGE // 2,
-        random_state=seed,
-        n_init=1,
-        batch_size=4096,
-        max_iter=50,
-    ).fit(vectors)
-    centres = normalize(micro.cluster_centers_)
-    used = np.unique(micro.labels_)
-    centre_labels = np.full(len(centres), -1, dtype=np.int64)
-    centre_labels[used] = _average_linkage(centres[used], distance_threshold)
-    return centre_labels[micro.labels_]
+    rng = np.random.default_rng(seed)
+    sample = rng.choice(n, size=MAX_DIRECT_LINKAGE, replace=False)
+    sample_labels = _average_linkage(vectors[sample], distance_threshold)
+    n_clusters = int(sample_labels.max()) + 1
+    centroids = np.zeros((n_clusters, vectors.shape[1]), dtype=np.float64)
+    np.add.at(centroids, sample_labels, vectors[sample])
+    centroids = normalize(centroids)
+    similarity = vectors @ centroids.T.astype(vectors.dtype)
+    labels = similarity.argmax(axis=1).astype(np.int64)
+    fits = 1.0 - similarity[np.arange(n), labels] <= distance_threshold
+    labels[sample] = sample_labels
+    fits[sample] = True
+    leftovers = np.flatnonzero(~fits)
+    if len(leftovers):
+        labels[leftovers] = n_clusters + _cluster_vectors(vectors[leftovers], distance_threshold, seed + 1)
+    return labels
 
 
 def _average_linkage(vectors: np.ndarray, distance_threshold: float) -> np.ndarray:
@@ -235,12 +242,20 @@ def _shorten(text: str, limit: int = 60) -> str:
     return cut.rstrip(" ,;:.") + "\u2026"
 
 
+# Left-overs of contractions ("won't" -> "won") and filler that make poor labels.
+_LABEL_STOP_WORDS = sorted(
+    ENGLISH_STOP_WORDS
+    | {"won", "don", "doesn", "isn", "aren", "didn", "wasn", "weren", "couldn", "wouldn",
+       "shouldn", "haven", "hasn", "ll", "ve", "think", "really", "just", "honestly", "reason"}
+)
+
+
 class _Labeller:
     """Short labels from the words a theme uses far more often than the other reasons."""
 
     def __init__(self, texts: list[str]) -> None:
         self.vectorizer = CountVectorizer(
-            ngram_range=(1, 2), stop_words="english", binary=True, token_pattern=r"(?u)\b[^\W\d_]{3,}\b"
+            ngram_range=(1, 2), stop_words=_LABEL_STOP_WORDS, binary=True, token_pattern=r"(?u)\b[^\W\d_]{3,}\b"
         )
         try:
             self.presence = self.vectorizer.fit_transform(texts).tocsr()

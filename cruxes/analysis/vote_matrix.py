@@ -110,17 +110,16 @@ class VoteMatrix:
     ) -> "VoteMatrix":
         """Build from row / column indices that are already unique per cell."""
         shape = (len(voter_ids), len(claim_ids))
+        rows = np.asarray(rows, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        stances = np.asarray(stances)
         is_pass = stances == 0
-        votes = sp.csr_matrix(
-            (stances[~is_pass].astype(np.float32), (rows[~is_pass], cols[~is_pass])),
-            shape=shape,
+        votes = _csr_from_unique_cells(
+            rows[~is_pass], cols[~is_pass], stances[~is_pass].astype(np.float32), shape
         )
-        passes = sp.csr_matrix(
-            (np.ones(int(is_pass.sum()), dtype=np.float32), (rows[is_pass], cols[is_pass])),
-            shape=shape,
+        passes = _csr_from_unique_cells(
+            rows[is_pass], cols[is_pass], np.ones(int(is_pass.sum()), dtype=np.float32), shape
         )
-        votes.sum_duplicates()
-        passes.sum_duplicates()
         return cls(
             voter_ids=np.asarray(voter_ids, dtype=np.int64),
             claim_ids=np.asarray(claim_ids, dtype=np.int64),
@@ -137,3 +136,16 @@ class VoteMatrix:
     def votes_per_voter(self) -> np.ndarray:
         """Number of claims each voter voted on, pass included."""
         return np.diff(self.votes.indptr) + np.diff(self.passes.indptr)
+
+
+def _csr_from_unique_cells(rows, cols, values, shape) -> sp.csr_matrix:
+    """CSR straight from unique (row, col) cells: one sort, no duplicate summing pass."""
+    order = np.argsort(rows * shape[1] + cols, kind="stable")
+    indptr = np.zeros(shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=shape[0]), out=indptr[1:])
+    index_type = np.int32 if max(shape[1], len(rows)) < 2**31 else np.int64
+    matrix = sp.csr_matrix(
+        (values[order], cols[order].astype(index_type), indptr.astype(index_type)), shape=shape
+    )
+    matrix.has_sorted_indices = True
+    return matrix
