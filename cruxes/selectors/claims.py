@@ -9,6 +9,7 @@ the reader's own votes.
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -72,8 +73,10 @@ class CommentClaims:
     segments: list[dict]
 
     @property
-    def json_id(self) -> str:
-        return f"claims-data-{self.comment_id}"
+    def json_text(self) -> str:
+        """as_json() serialised, for a data-* attribute: htmx drops <script> elements (even
+        application/json ones) from swapped fragments under our config, attributes survive."""
+        return json.dumps(self.as_json(), separators=(",", ":"), ensure_ascii=False)
 
     @property
     def shown_spans(self) -> list[ClaimSummary]:

@@ -176,7 +176,7 @@ def _render_panel(request: HttpRequest, claim_id: int, *, fragment: bool, status
     if fragment:
         # The refreshed heat of the claim's comment travels with the panel.
         layer = selectors.comment_claims(comment=panel.claim.comment, user=request.user)
-        context["comment_layer"] = layer.as_json() if layer else None
+        context["comment_layer"] = layer.json_text if layer else None
         return render(request, "cruxes/claims/_claim_panel.html", context, status=status)
     return render(request, "cruxes/claims/claim_page.html", context, status=status)
 

@@ -3,7 +3,8 @@
  * Offsets sent to and received from the server are Unicode code points over the
  * comment-body's textContent (= Comment.body_text); the DOM measures UTF-16 code units,
  * so every offset is converted at the boundary (emoji take two units, one code point).
- * No inline styles or handlers (CSP): classes only, positions through the CSSOM.
+ * No inline styles or handlers (CSP): classes only, positions through the CSSOM. Data comes
+ * in data-claims attributes (htmx drops <script> tags, even JSON ones, from swapped HTML).
  */
 (function () {
   "use strict";
@@ -55,10 +56,8 @@
     var layer = layerFor(commentId);
     if (!layer) return null;
     if (layer._claimData) return layer._claimData;
-    var script = document.getElementById(layer.dataset.jsonId);
-    if (!script) return null;
     try {
-      layer._claimData = JSON.parse(script.textContent);
+      layer._claimData = JSON.parse(layer.dataset.claims || "null");
     } catch (e) {
       layer._claimData = null;
     }
@@ -437,8 +436,7 @@
     var layer = layerFor(payload.commentId);
     if (!layer) return;
     layer._claimData = payload;
-    var script = document.getElementById(layer.dataset.jsonId);
-    if (script) script.textContent = JSON.stringify(payload);
+    layer.dataset.claims = JSON.stringify(payload);
     renderHeat(payload.commentId);
   }
 
@@ -482,10 +480,10 @@
     var body = host.querySelector(".claim-panel-body");
     var template = document.createElement("template");
     template.innerHTML = html;
-    var update = template.content.querySelector(".claim-layer-update script");
+    var update = template.content.querySelector(".claim-layer-update[data-claims]");
     if (update) {
-      try { applyLayer(JSON.parse(update.textContent)); } catch (e) { /* keep the old heat */ }
-      update.parentNode.remove();
+      try { applyLayer(JSON.parse(update.dataset.claims)); } catch (e) { /* keep the old heat */ }
+      update.remove();
     }
     body.textContent = "";
     body.appendChild(template.content);
