@@ -4,6 +4,7 @@ author's digest and the thread page's heat peaks — rendered from real runs (ta
 import re
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from cruxes.models import AnalysisResult, AnalysisState, Claim, Comment
@@ -27,6 +28,14 @@ Kind = AnalysisResult.Kind
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _in_process_analysis(settings):
+    """Tasks run in-process (conftest); no debounce window unless a test asks for one, and no
+    debounce key left over from another test (the local-memory cache outlives a test)."""
+    settings.ANALYSIS_DEBOUNCE_SECONDS = 0
+    cache.clear()
 
 
 def cast(comment, part, stance, reason="", user=None, **extra):

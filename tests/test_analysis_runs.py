@@ -35,6 +35,14 @@ def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _in_process_analysis(settings):
+    """Tasks run in-process (conftest); no debounce window unless a test asks for one, and no
+    debounce key left over from another test (the local-memory cache outlives a test)."""
+    settings.ANALYSIS_DEBOUNCE_SECONDS = 0
+    cache.clear()
+
+
 def cast(comment, plan_item, user=None, **extra):
     start, end = span_of(comment.body_text, plan_item.part)
     return span_vote_cast(

@@ -199,8 +199,9 @@ def _load_snapshot(thread_id: int) -> ThreadSnapshot:
 def load_snapshot(thread_id: int) -> ThreadSnapshot:
     """Read every source row in one snapshot: REPEATABLE READ on PostgreSQL (SQLite
     serialises writers, so its single read transaction is already consistent)."""
+    outermost = not connection.in_atomic_block  # (a caller's open transaction keeps its level)
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and outermost:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         return _load_snapshot(thread_id)
