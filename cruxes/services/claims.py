@@ -13,6 +13,9 @@ from cruxes.models.claims import CANDIDATE_MAX_LENGTH, REASON_MAX_LENGTH, SPAN_M
 from .analysis import request_analysis
 
 
+MAX_ID = 2**63 - 1
+
+
 def _require_user(user) -> None:
     if user is None or not user.is_authenticated:
         raise PermissionDenied("Sign in to vote.")
@@ -136,6 +139,9 @@ def _clean_picks(claim: Claim, picked_reason_ids) -> list[CandidateReason] | Non
         ids = {_as_int(pk, "picked_reasons") for pk in picked_reason_ids}
     except (TypeError, ValidationError):
         raise ValidationError({"picked_reasons": "Unknown candidate reason."}, code="invalid") from None
+    if any(not 0 < pk <= MAX_ID for pk in ids):  # the database can't even look such ids up
+        raise ValidationError({"picked_reasons": "Those candidate reasons are not offered for this claim."},
+                              code="invalid")
     picked = list(CandidateReason.objects.filter(claim=claim, pk__in=ids))
     if len(picked) != len(ids):
         raise ValidationError({"picked_reasons": "Those candidate reasons are not offered for this claim."},
