@@ -120,12 +120,19 @@ _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f]+[\"'\u201d\u2019)\]]*
 _OPENERS = {"(": ")", "[": "]", "{": "}", "\uff08": "\uff09"}
 
 
+# Average linkage needs all pairwise distances of the distinct spans; past this many
+# (a very hot comment), overlapping spans are simply chained into runs instead.
+_MAX_LINKED_SPANS = 1500
+
+
 def _group_by_overlap(votes: list[SpanVote]) -> list[list[SpanVote]]:
     if not votes:
         return []
     distinct = sorted({(v.start, v.end) for v in votes})
     if len(distinct) == 1:
         return [votes]
+    if len(distinct) > _MAX_LINKED_SPANS:
+        return _chain_overlapping(votes)
     bounds = np.array(distinct, dtype=np.float64)
     starts, ends = bounds[:, 0], bounds[:, 1]
     lengths = ends - starts
@@ -144,6 +151,20 @@ def _group_by_overlap(votes: list[SpanVote]) -> list[list[SpanVote]]:
     for vote in votes:
         grouped.setdefault(label_of[(vote.start, vote.end)], []).append(vote)
     return list(grouped.values())
+
+
+def _chain_overlapping(votes: list[SpanVote]) -> list[list[SpanVote]]:
+    """Sweep-line grouping: a span joins the current run when it starts before the run ends."""
+    runs: list[list[SpanVote]] = []
+    run_end = -1
+    for vote in sorted(votes, key=lambda v: (v.start, v.end)):
+        if runs and vote.start < run_end:
+            runs[-1].append(vote)
+            run_end = max(run_end, vote.end)
+        else:
+            runs.append([vote])
+            run_end = vote.end
+    return runs
 
 
 def _text_units(text: str) -> list[tuple[int, int, str]]:
@@ -227,17 +248,10 @@ def _make_hotspot(text: str, members: list[SpanVote], total: int, units) -> Hots
     count = len(members)
     share = count / total if total else 0.0
     exact = text[start:end]
-    if kind == "parenthetical":
-        where = "the parenthetical"
-    elif kind == "sentence":
-        where = "the sentence"
-    else:
-        quoted = exact if len(exact) <= 60 else exact[:57].rstrip() + "\u2026"
-        where = f"\u201c{quoted}\u201d"
+    quoted = "\u201c" + (exact if len(exact) <= 60 else exact[:57].rstrip() + "\u2026") + "\u201d"
+    where = {"parenthetical": "the parenthetical", "sentence": f"the sentence {quoted}"}.get(kind, quoted)
     noun = "disagree-vote is" if count == 1 else "disagree-votes are"
     summary = f"{count} of {total} {noun} on {where}"
-    if kind == "sentence":
-        summary += f" \u201c{exact if len(exact) <= 60 else exact[:57].rstrip() + chr(0x2026)}\u201d"
     return Hotspot(
         start=start,
         end=end,

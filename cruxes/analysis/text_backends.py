@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from typing import Protocol, Sequence, runtime_checkable
 
 import numpy as np
@@ -107,6 +108,10 @@ class SentenceEmbeddingBackend:
 
     _model = None
     _model_lock = threading.Lock()
+    # Process-wide LRU of text -> vector (384 float32 = 1.5 kB each; 50,000 = 75 MB).
+    cache_size = 50_000
+    _cache: "OrderedDict[str, np.ndarray]" = OrderedDict()
+    _cache_lock = threading.Lock()
 
     def __init__(self, *, batch_size: int = 64) -> None:
         self.batch_size = batch_size
@@ -139,14 +144,33 @@ class SentenceEmbeddingBackend:
         texts = [text or "" for text in texts]
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        vectors = self.model().encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
-        return normalize(np.asarray(vectors, dtype=np.float32))
+        # Reasons are re-clustered after every new vote: embed only texts not seen lately.
+        with self._cache_lock:
+            known = {text: self._cache[text] for text in set(texts) if text in self._cache}
+            for text in known:
+                self._cache.move_to_end(text)
+        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        if missing:
+            vectors = self.model().encode(
+                missing,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            vectors = normalize(np.asarray(vectors, dtype=np.float32))
+            fresh = dict(zip(missing, vectors))
+            known.update(fresh)
+            with self._cache_lock:
+                self._cache.update(fresh)
+                while len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        return np.stack([known[text] for text in texts]).astype(np.float32)
+
+    @classmethod
+    def clear_cache(cls) -> None:
+        with cls._cache_lock:
+            cls._cache.clear()
 
 
 def get_backend(name: str = "auto") -> TextBackend:

@@ -153,3 +153,13 @@ def test_to_dict_is_plain_json():
 
     report = find_hotspots(TEXT, [span_of(TEXT, "Interpretability is a distraction.", 1)])
     assert json.loads(json.dumps(report.to_dict())) == report.to_dict()
+
+
+def test_very_many_distinct_spans_fall_back_to_chaining(monkeypatch):
+    import cruxes.analysis.hotspots as module
+
+    monkeypatch.setattr(module, "_MAX_LINKED_SPANS", 3)
+    spans = [span_of(TEXT, "slow down safety research", 1, trim=t) for t in range(3)]
+    spans += [span_of(TEXT, "Interpretability is a distraction", 2, trim=t) for t in range(3)]
+    report = find_hotspots(TEXT, spans)
+    assert [h.vote_count for h in report.hotspots] == [3, 3]

@@ -232,3 +232,14 @@ def test_embedding_model_loads_once():
     SentenceEmbeddingBackend().embed(["two"])
     assert SentenceEmbeddingBackend.model() is first
     assert os.environ.get("HF_HUB_OFFLINE") == "1"
+
+
+def test_embedding_cache_gives_the_same_vectors():
+    backend = embedding_backend_or_skip()
+    SentenceEmbeddingBackend.clear_cache()
+    texts = ["The timeline is too short.", "Regulators will step in.", "The timeline is too short."]
+    first = backend.embed(texts)
+    assert np.array_equal(first[0], first[2])
+    again = backend.embed(texts[:2][::-1])
+    assert np.allclose(again, first[:2][::-1])
+    assert len(SentenceEmbeddingBackend._cache) == 2
