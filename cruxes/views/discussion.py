@@ -185,7 +185,7 @@ def comment_create(request: HttpRequest, thread_id: int) -> HttpResponse:
             if not _is_htmx(request):
                 return redirect(comment.get_absolute_url())
             comment = selectors.comment_for_update(comment.pk)
-            context = _comment_context(request, comment, is_new=True)
+            context = _comment_context(request, comment)
             if parent is None:
                 # The composer stays: hand back a blank one along with the new comment.
                 context["composer_form"] = CommentForm(auto_id="id_composer_%s")

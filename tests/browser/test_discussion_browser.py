@@ -9,6 +9,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from cruxes.models import ApprovalVote, Comment, Thread, Vote
+from cruxes.services.discussion import agreement_vote_toggle, approval_vote_toggle
 from tests.factories import UserFactory, make_comment, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -292,6 +293,15 @@ def test_thread_page_layout_caps_indentation(page, live_server, client, console_
     ], start=1):
         chain.append(make_comment(thread=thread, author=author, parent=chain[-1], body=text))
     make_comment(thread=thread, author=carol, body="Separate point: `transfer` is measurable. See the appendix.")
+    opening = Comment.objects.get(thread=thread, is_opening=True)
+    crowd = [UserFactory() for _ in range(5)]
+    for n, voter in enumerate(crowd):  # some realistic tallies, and bob's own votes highlighted
+        approval_vote_toggle(user=voter, comment=opening, value=1)
+        agreement_vote_toggle(user=voter, comment=opening, stance="disagree" if n < 3 else "agree")
+        approval_vote_toggle(user=voter, comment=top, value=1 if n else -1)
+        agreement_vote_toggle(user=voter, comment=chain[2], stance="agree")
+    approval_vote_toggle(user=bob, comment=chain[2], value=1)
+    agreement_vote_toggle(user=bob, comment=opening, stance="disagree")
     sign_in(page, live_server, client, bob)
 
     page.set_viewport_size({"width": 1200, "height": 1400})
@@ -310,4 +320,36 @@ def test_thread_page_layout_caps_indentation(page, live_server, client, console_
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     if os.environ.get("FORUM_SCREENSHOT"):
         page.screenshot(path=os.environ["FORUM_SCREENSHOT"].replace(".png", "-phone.png"), full_page=True)
+    assert console_errors == []
+
+
+def test_edit_and_delete_inline(page, live_server, client, console_errors):
+    me = UserFactory(username="editor")
+    thread = make_thread()
+    comment = make_comment(thread=thread, author=me, body="Frist draft.")
+    reply = make_comment(thread=thread, parent=comment, body="A reply to the draft.")
+    sign_in(page, live_server, client, me)
+    page.goto(live_server.url + thread.get_absolute_url())
+    mark_window(page)
+    article = page.locator(f"#c-{comment.pk}")
+
+    article.get_by_role("link", name="Edit", exact=True).click()
+    textarea = article.locator(".edit-form textarea")
+    expect(textarea).to_have_value("Frist draft.")
+    expect(textarea).to_be_focused()
+    textarea.fill("First draft, *fixed*.")
+    article.get_by_role("button", name="Save changes").click()
+    expect(article.locator(".comment-body em")).to_have_text("fixed")
+    expect(article.get_by_role("link", name="edited", exact=True)).to_be_visible()
+
+    page.on("dialog", lambda dialog: dialog.accept())
+    article.get_by_role("link", name="Delete", exact=True).click()
+    expect(article.locator(".comment-removed")).to_have_text("[deleted]")
+    expect(page.locator(f"#c-{reply.pk} .comment-body")).to_have_text("A reply to the draft.")
+    assert_not_reloaded(page)
+
+    comment.refresh_from_db()
+    assert comment.is_deleted and comment.body == "First draft, *fixed*."
+    page.goto(live_server.url + f"/c/{comment.pk}/history/")
+    expect(page.locator(".revision__body").last).to_have_text("Frist draft.")
     assert console_errors == []
