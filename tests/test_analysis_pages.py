@@ -269,3 +269,15 @@ def test_thread_context_exposes_hotspot_peaks_in_constant_queries(django_assert_
         assert peaks[0]["summary"] == "1 of 1 disagree-vote is on the parenthetical"
         assert not context["analysis_freshness"].pending
         assert context["opinions_url"] == reverse("cruxes:thread_opinions", args=[thread.pk])
+
+
+def test_thread_page_shows_the_most_disputed_places_and_digest_links(client, discussed):
+    thread, comment, claim = discussed
+    client.force_login(comment.author)
+    html = client.get(reverse("cruxes:thread_detail", args=[thread.pk])).content.decode()
+    assert "Most disputed" in html
+    assert html.count("5 of 7 disagree-votes are on the parenthetical") == 2  # panel + under the comment
+    assert reverse("cruxes:comment_digest", args=[comment.pk]) in html
+    assert "Where and why people disagreed with you" in html
+    assert f'data-peaks="[[{comment.body_text.index(PARENTHETICAL)}, ' in html.replace("&quot;", '"')
+    assert_csp_clean(html)

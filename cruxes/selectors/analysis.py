@@ -78,8 +78,15 @@ def thread_analysis_context(*, thread, comments, user) -> dict:
                 for hotspot in payload.get("hotspots", [])
             ]
             disagree_totals[subject_id] = payload.get("total_disagree", 0)
+    # the thread's most disputed places, for the panel above the comments
+    peaks = sorted(
+        ({"comment_id": comment_id, **hotspot} for comment_id, hotspots in hotspots_by_comment.items()
+         for hotspot in hotspots[:1] if hotspot["vote_count"] >= 2),
+        key=lambda peak: (-peak["vote_count"], peak["comment_id"]),
+    )[:3]
     return {
         "hotspots_by_comment": hotspots_by_comment,
+        "thread_peaks": peaks,
         "disagree_totals": disagree_totals,
         "analysis_freshness": freshness,
         "opinions_url": reverse("cruxes:thread_opinions", kwargs={"thread_id": thread.pk}),
