@@ -283,3 +283,32 @@ def test_error_fragment_and_page_are_not_500(user_client, comment):
     assert response.status_code == 400 and b"whole number" in response.content
     response = user_client.post(vote_url(comment), {"start": "x", "end": "1", "exact": "S", "stance": "agree"})
     assert response.status_code == 400 and b"whole number" in response.content
+
+
+def test_thread_page_shows_heat_data_and_orphans_and_stays_csp_clean(client, user, other_user, comment):
+    import re
+
+    from cruxes.services.discussion import comment_edit
+
+    services.span_vote_cast(user=user, comment=comment, stance="disagree", reason="<script>alert(1)</script>",
+                            **span(comment, "(mostly, for language models)"))
+    services.span_vote_cast(user=other_user, comment=comment, stance="agree", **span(comment, "planning"))
+    comment_edit(user=comment.author, comment=comment, body=BODY.replace(" (mostly, for language models)", ""))
+    client.force_login(user)
+    html = client.get(comment.get_absolute_url()).content.decode()
+    assert "On an earlier version (1)" in html and "(mostly, for language models)" in html
+    layer = re.search(r'data-claims="([^"]*)"', html[html.index(f'id="claim-layer-{comment.id}"'):]).group(1)
+    data = json.loads(layer.replace("&quot;", '"').replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+                      .replace("&#x27;", "'"))
+    assert [c["exact"] for c in data["claims"]] == ["planning"]  # the orphan has no heat
+    comment.refresh_from_db()
+    assert comment.body_text[data["segments"][0]["start"]:data["segments"][0]["end"]] == "planning"
+    orphan = Claim.objects.get(status="orphaned")
+    panel = client.get(reverse("cruxes:claim_panel", args=[orphan.id]), HTTP_HX_REQUEST="true").content.decode()
+    assert "On an earlier version" in panel and "&lt;script&gt;alert(1)&lt;/script&gt;" in panel
+    assert 'name="stance"' not in panel  # no new votes on an orphan
+    for page in (html, panel):
+        assert "<script>alert" not in page
+        assert not re.search(r"\sstyle=", page)
+        assert not re.search(r"\son[a-z]+=", page)
+        assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page)

@@ -159,6 +159,11 @@
     if (!body || !layer) return;
     var span = spanFromRange(body, range);
     if (!span) { clearSelectionActions(); return; }
+    var shown = document.getElementById("claim-selection-actions");
+    if (shown && pendingSelection && pendingSelection.commentId === String(commentId) &&
+        pendingSelection.start === span.start && pendingSelection.end === span.end) {
+      return; // the same selection reported twice (page script and our own listener): keep the buttons
+    }
     pendingSelection = { commentId: String(commentId), start: span.start, end: span.end, exact: span.exact,
                          rect: range.getBoundingClientRect() };
     var box = actionsContainer();
@@ -262,6 +267,9 @@
       stanceBox.appendChild(el("label", { className: "stance-" + pair[0] }, [input, " " + pair[1]]));
     });
     form.appendChild(quote);
+    if (claim && claim.mine) {
+      form.appendChild(el("p", { className: "claim-note", text: "You voted " + claim.mine + " on this part; voting again changes it." }));
+    }
     form.appendChild(stanceBox);
     if (claim && claim.candidates && claim.candidates.length) {
       var picks = el("fieldset", { className: "candidate-choice" }, [el("legend", { text: "Is it…" })]);
@@ -309,12 +317,18 @@
       var chosen = form.querySelector('input[name="stance"]:checked');
       if (!chosen) { showError(error, "Choose agree or disagree."); return; }
       if (textarea.value.length > MAX_REASON) { showError(error, "Keep the reason to " + MAX_REASON + " characters."); return; }
-      var payload = {
-        start: selection.start, end: selection.end, exact: selection.exact, stance: chosen.value,
-        reason: textarea.value, reason_signed: form.querySelector('input[name="reason_signed"]').checked,
-        picked_reasons: Array.prototype.map.call(form.querySelectorAll('input[name="picked_reasons"]:checked'),
-                                                 function (box) { return Number(box.value); }),
-      };
+      // Only what the reader filled in: an empty box keeps a reason given earlier on this
+      // span (edit or withdraw it in the claim panel).
+      var payload = { start: selection.start, end: selection.end, exact: selection.exact, stance: chosen.value };
+      if (textarea.value.trim()) {
+        payload.reason = textarea.value;
+        payload.reason_signed = form.querySelector('input[name="reason_signed"]').checked;
+      }
+      var boxes = form.querySelectorAll('input[name="picked_reasons"]');
+      if (boxes.length) {
+        payload.picked_reasons = Array.prototype.filter.call(boxes, function (box) { return box.checked; })
+          .map(function (box) { return Number(box.value); });
+      }
       submit.disabled = true;
       postJson(layer.dataset.voteUrl, payload, layer).then(function (result) {
         submit.disabled = false;

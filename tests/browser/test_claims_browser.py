@@ -8,7 +8,7 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from cruxes.models import CandidateReason, Claim, ReasonEndorsement, Vote
+from cruxes.models import CandidateReason, Claim, CruxLink, ReasonEndorsement, Vote
 from tests.factories import UserFactory, make_comment, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -289,3 +289,48 @@ def test_whole_comment_disagree_offers_which_part(page, live_server, console_err
     assert Vote.objects.get(user=reader, claim=whole).reason == "The whole framing assumes scale is the only lever."
     assert_not_reloaded(page)
     assert console_errors == []
+
+
+def test_author_marks_a_claim_and_a_reader_links_a_crux(page, browser, live_server, console_errors, setting):
+    author, thread, comment = setting
+    reply = make_comment(thread=thread, body="Planning needs search over world models, not next-token prediction.")
+    url = live_server.url + thread.get_absolute_url()
+
+    # The author marks a claim in their own text: it shows before anyone votes.
+    sign_in(page.context, live_server, author)
+    page.goto(url)
+    mark_window(page)
+    select_programmatically(page, comment.id, "not for planning")  # across <strong>
+    page.locator("#selection-actions").get_by_role("button", name="Mark as a claim").click()
+    # Two wrappers: the span crosses the <strong> around "not".
+    expect(page.locator(f'.comment-body[data-comment-id="{comment.id}"] span.heat.heat-marked')).to_have_count(2)
+    assert heat_text(page, comment.id) == "not for planning"
+    marked = Claim.objects.get(comment=comment, is_whole=False)
+    assert marked.is_author_marked and marked.exact == "not for planning"
+    assert_not_reloaded(page)
+
+    # A reader votes on a span of the reply, then says their view on it rests on the marked claim.
+    reader_context = browser.new_context()
+    sign_in(reader_context, live_server, UserFactory())
+    reader = reader_context.new_page()
+    reader_errors = watch_errors(reader)
+    reader.goto(url)
+    select_programmatically(reader, reply.id, "Planning needs search")
+    reader.locator("#selection-actions").get_by_role("button", name="Agree…", exact=True).click()
+    reader.locator(".claim-popover").get_by_role("button", name="Vote").click()
+    expect(reader.locator(f'.comment-body[data-comment-id="{reply.id}"] span.heat')).to_have_count(1)
+    reader.locator(f'.comment-body[data-comment-id="{reply.id}"] span.heat').click()
+    panel = reader.locator("#claim-panel-host .claim-panel")
+    panel.get_by_role("searchbox").fill("for plan")
+    results = panel.locator(".crux-results li")
+    expect(results).to_have_count(2)  # the marked span and the whole comment it sits in
+    results.filter(has_not_text="whole comment").get_by_role("button", name="Rests on this").click()
+    expect(reader.locator("#claim-panel-host .crux-rests-on")).to_contain_text("not for planning")
+    expect(reader.locator("#claim-panel-host .crux-rests-on")).to_contain_text("1 reader")
+    # Shown on the other claim too, as "supports"; removable by whoever made it.
+    reader.locator("#claim-panel-host .crux-rests-on a.claim-link").click()
+    expect(reader.locator("#claim-panel-host .crux-supports")).to_contain_text("Planning needs search")
+    reader.locator("#claim-panel-host .crux-supports").get_by_role("button", name="remove mine").click()
+    expect(reader.locator("#claim-panel-host .crux-supports")).to_have_count(0)
+    assert not CruxLink.objects.exists()
+    assert console_errors == [] and reader_errors == []
