@@ -280,3 +280,39 @@ def test_whole_claim_follows_the_edit(comment, user):
     comment.refresh_from_db()
     assert whole.exact == comment.body_text and whole.status == "anchored"
     assert whole.votes.count() == 1
+
+
+@pytest.mark.parametrize(
+    "new_body, expected",
+    [
+        # Text inserted inside the span: the span grows to keep it.
+        (BODY.replace("(at least for transformers)", "(at least for large transformers)"),
+         "(at least for large transformers)"),
+        # Paragraphs reordered: the span moves with its paragraph.
+        ("And *that* matters.\n\n" + BODY.replace(" And *that* matters.", ""), "(at least for transformers)"),
+        # An emoji inserted before the span: offsets are code points, not UTF-16 units.
+        ("🧠🧠 " + BODY, "(at least for transformers)"),
+    ],
+    ids=["insert-inside", "paragraphs-reordered", "emoji-before"],
+)
+def test_reanchoring_scenarios_through_comment_edit(comment, user, new_body, expected):
+    vote = services.span_vote_cast(user=user, comment=comment, stance="disagree", reason="Kept.",
+                                   **span_of(comment, "(at least for transformers)"))
+    comment_edit(user=comment.author, comment=comment, body=new_body)
+    comment.refresh_from_db()
+    claim = Claim.objects.get(pk=vote.claim_id)
+    assert claim.status == "anchored"
+    assert claim.exact == expected == comment.body_text[claim.start:claim.end]
+    assert Vote.objects.get(pk=vote.pk).reason == "Kept."
+
+
+def test_repeated_words_anchor_to_the_right_occurrence(user):
+    body = "It is not safe. Later we argue it is not safe in general, which is a stronger claim."
+    comment = make_comment(thread=make_thread(), body=body)
+    second = comment.body_text.index("it is not safe in general")
+    vote = services.span_vote_cast(user=user, comment=comment, stance="disagree", start=second,
+                                   end=second + len("it is not safe"), exact="it is not safe")
+    comment_edit(user=comment.author, comment=comment, body="Intro sentence. " + body)
+    comment.refresh_from_db()
+    claim = Claim.objects.get(pk=vote.claim_id)
+    assert comment.body_text[claim.start:claim.end + len(" in general")] == "it is not safe in general"
