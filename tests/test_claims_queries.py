@@ -100,3 +100,29 @@ def test_heat_segments_sum_overlapping_votes():
         (0, 5, 2, 0, [1]), (5, 10, 5, 1, [1, 2]), (10, 20, 3, 1, [2]),
     ]
     assert [s["d"] for s in segments] == [2, 5, 3]  # 5 votes at the hottest point → level 5
+
+
+def test_heat_segments_sweep_matches_a_per_character_count():
+    import random
+
+    from cruxes.selectors.claims import ClaimSummary, heat_segments
+
+    rng = random.Random(7)
+    claims = []
+    for i in range(300):
+        start = rng.randrange(0, 500)
+        end = start + rng.randrange(1, 80)
+        claims.append(ClaimSummary(id=i + 1, comment_id=1, exact="x", start=start, end=end, is_whole=False,
+                                   is_author_marked=i % 50 == 0, is_orphaned=False,
+                                   disagree=rng.randrange(0, 4), agree=rng.randrange(0, 3)))
+    per_char = {}
+    for segment in heat_segments(claims):
+        for position in range(segment["start"], segment["end"]):
+            per_char[position] = (segment["disagree"], segment["agree"], segment["claims"])
+    for position in range(0, 600):
+        covering = [c for c in claims if c.start <= position < c.end and (c.total or c.is_author_marked)]
+        if not covering:
+            assert position not in per_char
+            continue
+        assert per_char[position] == (sum(c.disagree for c in covering), sum(c.agree for c in covering),
+                                      sorted(c.id for c in covering))
