@@ -233,6 +233,12 @@ else:
 ANALYSIS_TEXT_BACKEND = os.environ.get("ANALYSIS_TEXT_BACKEND", "tfidf")
 # Seconds a burst of votes is collected before one recompute runs.
 ANALYSIS_DEBOUNCE_SECONDS = env_int("ANALYSIS_DEBOUNCE_SECONDS", 0 if CELERY_TASK_ALWAYS_EAGER else 3)
+# The beat sweep re-enqueues threads pending longer than this whose message seems lost, and
+# runs that started longer than ANALYSIS_RUN_TIMEOUT_SECONDS ago without finishing.
+ANALYSIS_SWEEP_STALE_SECONDS = env_int("ANALYSIS_SWEEP_STALE_SECONDS", 60)
+ANALYSIS_RUN_TIMEOUT_SECONDS = env_int("ANALYSIS_RUN_TIMEOUT_SECONDS", 900)
+# Crux candidates need at least this many people who voted on both claims.
+ANALYSIS_CRUX_MIN_SUPPORT = env_int("ANALYSIS_CRUX_MIN_SUPPORT", 5)
 
 # --- REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {

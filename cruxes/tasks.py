@@ -6,6 +6,7 @@ errors a retry can fix: a database or broker connection that dropped.
 """
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from celery.signals import worker_process_init
@@ -66,8 +67,8 @@ def recompute_thread(self, thread_id: int, force: bool = False) -> dict:
 def sweep_stale_analysis() -> list[int]:
     """Periodic (beat): re-enqueue pending threads whose message was lost or whose run died."""
     now = timezone.now()
-    stale_after = timezone.timedelta(seconds=getattr(settings, "ANALYSIS_SWEEP_STALE_SECONDS", 60))
-    run_timeout = timezone.timedelta(seconds=getattr(settings, "ANALYSIS_RUN_TIMEOUT_SECONDS", 900))
+    stale_after = timedelta(seconds=settings.ANALYSIS_SWEEP_STALE_SECONDS)
+    run_timeout = timedelta(seconds=settings.ANALYSIS_RUN_TIMEOUT_SECONDS)
     thread_ids = analysis_runs.threads_needing_analysis(
         requested_before=now - stale_after, started_before=now - run_timeout
     )

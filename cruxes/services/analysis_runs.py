@@ -371,7 +371,7 @@ def compute_results(snapshot: ThreadSnapshot, plan: Plan, keys) -> dict[tuple[st
             previous = snapshot.existing.get(matrix_key, (None, None, None))[2]
             payloads[matrix_key] = _opinion_groups_payload(matrix, previous)
         if crux_keys:
-            min_support = getattr(settings, "ANALYSIS_CRUX_MIN_SUPPORT", 5)
+            min_support = settings.ANALYSIS_CRUX_MIN_SUPPORT
             by_claim = math.crux_candidates(matrix, min_support=min_support, top_k=5)
             for key in crux_keys:
                 found = by_claim.get(key[1], [])
