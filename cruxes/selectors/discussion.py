@@ -176,13 +176,12 @@ def comment_node(*, comment: Comment, user, depth: int | None = None) -> Comment
     """One comment as the tree would show it, for fragments re-rendered after a write.
     The real depth is only known from the whole tree, so the stored one stands in (the page's
     script places and indents new replies under their parent)."""
-    node = CommentNode(
+    return CommentNode(
         comment=comment,
         votes=comment_vote_summary(comment=comment, user=user),
         depth=comment.depth if depth is None else depth,
         parent_author=comment.parent.author.get_username() if comment.parent_id and comment.parent else "",
     )
-    return node
 
 
 def comment_for_update(comment_id: int) -> Comment:

@@ -367,6 +367,16 @@
     if (elt.matches(".toast")) scheduleToastRemoval(elt);
   });
 
+  // 400/403 swap (a re-rendered form, or a toast the server retargeted). A 403 that is not
+  // ours (e.g. Django's CSRF failure page) must not land inside a vote widget: toast instead.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const xhr = event.detail.xhr;
+    if (xhr && xhr.status === 403 && !xhr.getResponseHeader("HX-Retarget")) {
+      event.detail.shouldSwap = false;
+      toast("That was refused. Reload the page (your session may have expired) and try again.", "error");
+    }
+  });
+
   document.addEventListener("htmx:responseError", function (event) {
     const status = event.detail.xhr ? event.detail.xhr.status : 0;
     const messages = {
