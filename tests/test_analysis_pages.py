@@ -206,6 +206,9 @@ def test_opinion_map_draws_anonymous_dots_by_group(client, django_capture_on_com
     assert html.count("og-dot--you") == 1 and "<title>You</title>" in html
     assert "What sets this group apart" in html
     assert "What most people agree on" in html and "“Seven.”" in html
+    agreed_across = html.split("Agreed across groups")[1]
+    assert "“Seven.”" in agreed_across and "“One.”" not in agreed_across  # One. splits the groups
+    assert "of Group A" in agreed_across and "of Group B" in agreed_across
     for voter in voters[1:]:
         assert voter.username not in html
         assert str(pseudonym_for(thread_id=thread.pk, user_id=voter.pk)) not in html
@@ -237,6 +240,8 @@ def test_digest_for_the_author_and_for_others(client, discussed):
     public = client.get(url).content.decode()
     assert "5 of 7 disagree-votes are on the parenthetical" in public
     assert "What you can do" not in public
+    # the parenthetical's themes are shown once, under its hotspot
+    assert public.count("All 3 reasons") == 1
     client.force_login(comment.author)
     own = client.get(url).content.decode()
     assert "Where and why people disagreed with you" in own

@@ -24,6 +24,8 @@ Kind = AnalysisResult.Kind
 MAP_MAX_DOTS = 4_000
 MAP_WIDTH, MAP_HEIGHT, MAP_PAD = 480, 320, 16
 GROUP_COLOURS = 8  # og-group-0 … og-group-7 in analysis.css
+# A claim is shown as agreed across groups when each group agrees at least this much.
+GROUP_AWARE_MIN_AGREE = 0.6
 
 
 @dataclass
@@ -394,14 +396,20 @@ def opinion_map(*, thread_id: int, user) -> OpinionMap:
                                            f"({consensus['n_seen']} voted)")
         if item:
             view.consensus.append(item)
-    for consensus in payload.get("group_aware_consensus", [])[:8]:
-        probabilities = consensus.get("group_agree_probabilities", {})
-        detail = "agreed across groups: " + ", ".join(
-            f"{_percent(p)}" for _, p in sorted(probabilities.items(), key=lambda item: int(item[0]))
+    label_of = {group.group_id: group.label for group in view.groups}
+    for consensus in payload.get("group_aware_consensus", []):
+        probabilities = sorted(consensus.get("group_agree_probabilities", {}).items(), key=lambda item: int(item[0]))
+        # only what every group leans towards agreeing with is "agreed across groups"
+        if len(probabilities) < 2 or min(p for _, p in probabilities) < GROUP_AWARE_MIN_AGREE:
+            continue
+        detail = "agreed by " + ", ".join(
+            f"{_percent(p)} of {label_of.get(int(group_id), 'group ' + str(group_id))}" for group_id, p in probabilities
         )
         item = line(consensus["claim_id"], detail)
         if item:
             view.group_aware.append(item)
+        if len(view.group_aware) == 8:
+            break
     return view
 
 
@@ -475,7 +483,13 @@ def comment_digest(*, comment_id: int, user) -> CommentDigest:
                 share=hotspot["share"], vote_count=hotspot["vote_count"],
                 themes=_theme_views(hotspot.get("themes"), reasons, candidates),
             ))
+    # a hotspot made of one claim already shows that claim's themes under "Where"
+    shown_with_hotspot = {
+        h["claim_ids"][0] for h in (hotspot_payload or {}).get("hotspots", []) if len(h.get("claim_ids", [])) == 1
+    }
     for claim_id, payload in sorted(theme_payloads.items()):
+        if claim_id in shown_with_hotspot:
+            continue
         themes = _theme_views(payload.get("disagree"), reasons, candidates)
         if themes:
             digest.claims.append(ClaimDigest(claim=claims[claim_id], disagree_themes=themes,
