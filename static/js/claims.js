@@ -172,17 +172,17 @@
     var group = el("span", { id: "claim-selection-actions", className: "claim-selection-actions", role: "group",
                              "aria-label": "Vote on the selected text" });
     if (layer.dataset.signedIn !== "1") {
-      group.appendChild(el("a", { href: layer.dataset.loginUrl, className: "claim-action", text: "Sign in to agree or disagree" }));
+      group.appendChild(el("a", { href: layer.dataset.loginUrl, className: "selection-action claim-action", text: "Sign in to agree or disagree" }));
     } else {
-      var disagree = el("button", { type: "button", className: "claim-action claim-action-disagree", text: "Disagree…" });
-      var agree = el("button", { type: "button", className: "claim-action claim-action-agree", text: "Agree…" });
+      var disagree = el("button", { type: "button", className: "selection-action claim-action claim-action-disagree", text: "Disagree…" });
+      var agree = el("button", { type: "button", className: "selection-action claim-action claim-action-agree", text: "Agree…" });
       disagree.addEventListener("click", function () { openPopover("disagree"); });
       agree.addEventListener("click", function () { openPopover("agree"); });
       group.appendChild(disagree);
       group.appendChild(agree);
       var data = layerData(commentId);
       if (data && data.isAuthor) {
-        var mark = el("button", { type: "button", className: "claim-action claim-action-mark", text: "Mark as a claim" });
+        var mark = el("button", { type: "button", className: "selection-action claim-action claim-action-mark", text: "Mark as a claim" });
         mark.addEventListener("click", markClaim);
         group.appendChild(mark);
       }
@@ -293,7 +293,7 @@
     ]));
     var error = el("p", { className: "claim-error", role: "alert", hidden: true });
     form.appendChild(error);
-    var submit = el("button", { type: "submit", className: "primary", text: "Vote" });
+    var submit = el("button", { type: "submit", className: "button button--primary button--small", text: "Vote" });
     var cancel = el("button", { type: "button", className: "link-button", text: "Cancel" });
     form.appendChild(el("div", { className: "claim-popover-buttons" }, [submit, cancel]));
     counterFor(textarea, counter);
