@@ -2,8 +2,6 @@
 its comments carry (same count at 5 and at 300 comments with 10 claims each)."""
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cruxes.markup import render

@@ -14,7 +14,6 @@ import json
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cruxes.models import CandidateReason, Claim, Comment, CruxLink, Vote
@@ -332,7 +331,3 @@ def crux_link_delete(request: HttpRequest, link_id: int) -> HttpResponse:
     if shown and str(shown) == str(link.rests_on_id):
         claim = Claim.objects.select_related("comment").get(pk=link.rests_on_id)
     return _after_claim_write(request, claim)
-
-
-def claim_page_url(claim_id: int) -> str:
-    return reverse("cruxes:claim_panel", kwargs={"claim_id": claim_id})
