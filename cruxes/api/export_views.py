@@ -3,6 +3,8 @@ the scope (a thread's, or the site's), stream the bytes, and document it all."""
 
 import tempfile
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,6 +23,7 @@ from cruxes.exports.pseudonyms import SITE_SCOPE, for_scope, thread_scope
 from cruxes.models import Thread
 
 from . import serializers as s
+from .filters import StrictIsoDateTimeField
 from .permissions import ReadPublicWriteSignedIn
 from .throttles import WriteRateThrottle
 from .views import errors
@@ -64,19 +67,16 @@ class ExportView(APIView):
 
     def since(self):
         raw = self.request.query_params.get("since")
-        if raw in (None, ""):
+        if raw is None:
             return None
-        from django_filters.fields import IsoDateTimeField
-        from django.core.exceptions import ValidationError as DjangoValidationError
-
         try:
-            return IsoDateTimeField().clean(raw)
+            return StrictIsoDateTimeField().clean(raw)
         except DjangoValidationError:
             raise ValidationError({"since": ["Enter a date and time in ISO 8601 form."]}) from None
 
     def thread_param(self):
         raw = self.request.query_params.get("thread")
-        if raw in (None, ""):
+        if raw is None:
             return None
         if not raw.isdigit() or len(raw) > 18:
             raise ValidationError({"thread": ["Enter a thread id."]})
@@ -223,7 +223,7 @@ class PolisImport(ExportView):
                     "inactive imported accounts; the latest vote per participant and comment is kept "
                     "(0 = pass → unsure). You become the thread's author.",
         request={"multipart/form-data": s.PolisImportSerializer},
-        responses={201: s.PolisImportResultSerializer, **errors(400, 401, 403, 429)},
+        responses={201: s.PolisImportResultSerializer, **errors(400, 401, 403, 415, 429)},
     )
     def post(self, request):
         serializer = s.PolisImportSerializer(data=request.data)

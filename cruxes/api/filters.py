@@ -2,18 +2,70 @@
 after a time) for incremental export."""
 
 from django import forms
+from django.core.validators import RegexValidator
+from django_filters.fields import IsoDateTimeField
+from drf_spectacular.utils import extend_schema_field
 from django_filters import rest_framework as filters
 
 from cruxes.exports.pseudonyms import AUTHOR_SCOPE, for_scope
 from cruxes.models import AnalysisResult, CandidateReason, Claim, Comment, CruxLink, ReasonEndorsement, Thread, Vote
 
+SINCE_HELP = "Only rows changed at or after this time (ISO 8601), for incremental export."
 MAX_ID = 2**63 - 1
 
 
+class StrictIntegerField(forms.IntegerField):
+    """Absent means "don't filter"; present but empty (`?thread=`) is an error, not ignored."""
+
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError("Enter a whole number.", code="invalid")
+        return super().clean(value)
+
+
+class StrictBooleanField(forms.Field):
+    VALUES = {"true": True, "1": True, "false": False, "0": False}
+
+    def clean(self, value):
+        if value is None:
+            return None
+        if str(value).lower() not in self.VALUES:
+            raise forms.ValidationError("Use true or false.", code="invalid")
+        return self.VALUES[str(value).lower()]
+
+
+@extend_schema_field({"type": "boolean"})
+class BooleanFilter(filters.BooleanFilter):
+    """true / false / 1 / 0; anything else is a 400 (django-filter's widget would ignore it)."""
+
+    field_class = StrictBooleanField
+
+    def __init__(self, *args, **kwargs):
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
+
+class StrictIsoDateTimeField(IsoDateTimeField):
+    def clean(self, value):
+        if value == "":
+            raise forms.ValidationError("Enter a date and time in ISO 8601 form.", code="invalid")
+        return super().clean(value)
+
+
+class SinceFilter(filters.IsoDateTimeFilter):
+    field_class = StrictIsoDateTimeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "gte")
+        kwargs.setdefault("help_text", SINCE_HELP)
+        super().__init__(*args, **kwargs)
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     """A row id: a whole number the database can hold (else 400, never an overflow)."""
 
-    field_class = forms.IntegerField
+    field_class = StrictIntegerField
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("min_value", 0)
@@ -21,7 +73,19 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-SINCE_HELP = "Only rows changed at or after this time (ISO 8601), for incremental export."
+AUTHOR_PATTERN = r"^(?:[0-9a-f]{16}|me)$"
+
+
+@extend_schema_field({"type": "string", "pattern": AUTHOR_PATTERN})
+class AuthorFilter(filters.CharFilter):
+    """An author's pseudonymous id, or `me`; anything else is a 400."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("method", "filter_author")
+        kwargs.setdefault("validators", [RegexValidator(AUTHOR_PATTERN, "Give an author's id (16 hex digits) or `me`.")])
+        super().__init__(*args, **kwargs)
+
+
 AUTHOR_HELP = "An author's pseudonymous id (the `author` field of a row), or `me`."
 
 
@@ -45,8 +109,8 @@ class AuthorFilterMixin:
 
 
 class ThreadFilter(AuthorFilterMixin, filters.FilterSet):
-    author = filters.CharFilter(method="filter_author", max_length=32, help_text=AUTHOR_HELP)
-    since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=SINCE_HELP)
+    author = AuthorFilter(help_text=AUTHOR_HELP)
+    since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = Thread
@@ -56,8 +120,8 @@ class ThreadFilter(AuthorFilterMixin, filters.FilterSet):
 class CommentFilter(AuthorFilterMixin, filters.FilterSet):
     thread = IdFilter(field_name="thread_id", help_text="Comments of this thread.")
     parent = IdFilter(field_name="parent_id", help_text="Direct replies to this comment.")
-    author = filters.CharFilter(method="filter_author", max_length=32, help_text=AUTHOR_HELP)
-    since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=SINCE_HELP)
+    author = AuthorFilter(help_text=AUTHOR_HELP)
+    since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = Comment
@@ -68,10 +132,9 @@ class ClaimFilter(filters.FilterSet):
     thread = IdFilter(field_name="thread_id")
     comment = IdFilter(field_name="comment_id")
     status = filters.ChoiceFilter(choices=Claim.Status.choices)
-    is_whole = filters.BooleanFilter()
-    author = filters.CharFilter(method="filter_author", max_length=32,
-                                help_text="Claims in comments by this author (pseudonymous id, or `me`).")
-    since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=SINCE_HELP)
+    is_whole = BooleanFilter()
+    author = AuthorFilter(help_text="Claims in comments by this author (pseudonymous id, or `me`).")
+    since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = Claim
@@ -85,7 +148,7 @@ class ClaimFilter(filters.FilterSet):
 class OwnVoteFilter(filters.FilterSet):
     thread = IdFilter(field_name="claim__thread_id")
     claim = IdFilter(field_name="claim_id")
-    since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=SINCE_HELP)
+    since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = Vote
@@ -97,8 +160,8 @@ class ReasonFilter(filters.FilterSet):
     claim = IdFilter(field_name="claim_id")
     stance = filters.ChoiceFilter(choices=[("agree", "agree"), ("disagree", "disagree"), ("unsure", "unsure")],
                                   method="filter_stance")
-    signed = filters.BooleanFilter(field_name="reason_signed")
-    since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=SINCE_HELP)
+    signed = BooleanFilter(field_name="reason_signed")
+    since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = Vote
@@ -111,7 +174,7 @@ class ReasonFilter(filters.FilterSet):
 class OwnEndorsementFilter(filters.FilterSet):
     thread = IdFilter(field_name="vote__claim__thread_id")
     claim = IdFilter(field_name="vote__claim_id")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text=SINCE_HELP)
+    since = SinceFilter(field_name="created_at")
 
     class Meta:
         model = ReasonEndorsement
@@ -121,8 +184,8 @@ class OwnEndorsementFilter(filters.FilterSet):
 class CandidateReasonFilter(AuthorFilterMixin, filters.FilterSet):
     thread = IdFilter(field_name="claim__thread_id")
     claim = IdFilter(field_name="claim_id")
-    author = filters.CharFilter(method="filter_author", max_length=32, help_text=AUTHOR_HELP)
-    since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=SINCE_HELP)
+    author = AuthorFilter(help_text=AUTHOR_HELP)
+    since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = CandidateReason
@@ -133,8 +196,8 @@ class CruxLinkFilter(filters.FilterSet):
     thread = IdFilter(field_name="claim__thread_id")
     claim = IdFilter(field_name="claim_id", help_text="Links from this claim (it rests on others).")
     rests_on = IdFilter(field_name="rests_on_id", help_text="Links to this claim.")
-    mine = filters.BooleanFilter(method="filter_mine", help_text="Only the links you made.")
-    since = filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte", help_text=SINCE_HELP)
+    mine = BooleanFilter(method="filter_mine", help_text="Only the links you made.")
+    since = SinceFilter(field_name="created_at")
 
     class Meta:
         model = CruxLink
@@ -153,7 +216,7 @@ class KindlessAnalysisResultFilter(filters.FilterSet):
     thread = IdFilter(field_name="thread_id")
     subject = IdFilter(field_name="subject_id",
                                    help_text="Comment id (hotspots), claim id (themes) or thread id.")
-    since = filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte", help_text=SINCE_HELP)
+    since = SinceFilter(field_name="updated_at")
 
     class Meta:
         model = AnalysisResult

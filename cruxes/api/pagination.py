@@ -24,6 +24,15 @@ class StableCursorPagination(CursorPagination):
                 raise NotFound(self.invalid_cursor_message) from None
         return cursor
 
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is not None:
+            try:
+                int(raw)
+            except ValueError:
+                raise ValidationError({"page_size": "Must be a whole number."}) from None
+        return super().get_page_size(request)
+
     def paginate_queryset(self, queryset, request, view=None):
         self._model = queryset.model
         return super().paginate_queryset(queryset, request, view)

@@ -1,16 +1,9 @@
-from rest_framework.permissions import SAFE_METHODS, BasePermission
+"""Reading is public and writing needs an account (DRF's IsAuthenticatedOrReadOnly, which
+the schema generator also understands); one's own rows (votes, endorsements) need an account
+even to read (IsAuthenticated). Whether an account may change a particular object is the
+write layer's decision: it raises PermissionDenied → 403."""
 
+from rest_framework.permissions import IsAuthenticated, IsAuthenticatedOrReadOnly
 
-class ReadPublicWriteSignedIn(BasePermission):
-    """Reading is public; any write needs an account. Whether the account may change this
-    particular object is the write layer's decision (it raises PermissionDenied → 403)."""
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in SAFE_METHODS or bool(request.user and request.user.is_authenticated)
-
-
-class SignedIn(BasePermission):
-    """For one's own rows (votes, endorsements): even reading needs an account."""
-
-    def has_permission(self, request, view) -> bool:
-        return bool(request.user and request.user.is_authenticated)
+ReadPublicWriteSignedIn = IsAuthenticatedOrReadOnly
+SignedIn = IsAuthenticated

@@ -1,7 +1,7 @@
 """Everything under /api/: resources, exports, the Polis import, the schema and its docs,
 and the HTML form posts that create / revoke a user's token."""
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
 
@@ -49,4 +49,6 @@ urlpatterns = [
     path("threads/<int:pk>/polis/<slug:name>.csv", export_views.PolisFileExport.as_view(), name="thread_polis_file"),
     path("import/polis/", export_views.PolisImport.as_view(), name="import_polis"),
     *router.urls,
+    # Anything else under /api/ is a JSON 404, not the site's HTML page.
+    re_path(r"^[\s\S]*$", views.api_not_found, name="not_found"),
 ]

@@ -3,8 +3,9 @@ same service as the HTML views, and the exception handler turns the services' er
 400 / 403 / 404."""
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -39,6 +40,7 @@ ERROR_DESCRIPTIONS = {
     401: "Not signed in, or the token is invalid: send `Authorization: Token <key>`.",
     403: "Signed in, but this is not yours to change (or the account is inactive).",
     404: "No such object (or an invalid cursor).",
+    415: "The request body's Content-Type is not one this operation reads.",
     429: "Too many writes: wait the number of seconds in the `Retry-After` header.",
 }
 
@@ -53,8 +55,13 @@ def errors(*codes: int) -> dict:
 
 READ_LIST = errors(400, 401, 404)
 READ_ONE = errors(401, 404)
-WRITE = errors(400, 401, 403, 404, 429)
+WRITE = errors(400, 401, 403, 404, 415, 429)
 DELETE = errors(401, 403, 404, 429)
+
+
+@csrf_exempt  # it changes nothing; a 404 must not turn into a CSRF 403 page
+def api_not_found(request, *args, **kwargs):
+    return JsonResponse({"detail": "Not found."}, status=404)
 
 
 def referenced(model, pk: int, field: str):
