@@ -353,3 +353,23 @@ def test_edit_and_delete_inline(page, live_server, client, console_errors):
     page.goto(live_server.url + f"/c/{comment.pk}/history/")
     expect(page.locator(".revision__body").last).to_have_text("Frist draft.")
     assert console_errors == []
+
+
+def test_quote_from_opening_post_fills_the_composer(page, live_server, client, console_errors):
+    me = UserFactory(username="opening_quoter")
+    thread = make_thread(body="Alignment is hard.\nReally hard, and here is why.")
+    opening = Comment.objects.get(thread=thread, is_opening=True)
+    sign_in(page, live_server, client, me)
+    page.goto(live_server.url + thread.get_absolute_url())
+    page.evaluate("""(commentId) => {
+        const body = document.querySelector(`.comment-body[data-comment-id="${commentId}"]`);
+        const range = document.createRange();
+        range.selectNodeContents(body.querySelector('p'));
+        window.getSelection().removeAllRanges();
+        window.getSelection().addRange(range);
+    }""", opening.pk)
+    page.get_by_role("button", name="Quote in reply").click()
+    composer = page.locator("#composer textarea")
+    expect(composer).to_have_value("> Alignment is hard.\n> Really hard, and here is why.\n\n")
+    expect(composer).to_be_focused()
+    assert console_errors == []
