@@ -111,7 +111,9 @@ def cluster_reasons(
     texts = [reasons[position].text for position in to_embed]
     candidate_texts = [candidate.text for candidate in candidates]
     # embed reasons that picked a candidate too, so their text can represent the theme
-    picked_positions = [p for p in range(total) if theme_of[p][0] == "candidate" and reasons[p].text.strip()]
+    picked_positions = [
+        p for p in range(total) if theme_of[p][0] == "candidate" and (reasons[p].text or "").strip()
+    ]
     all_vectors = backend.embed(texts + [reasons[p].text for p in picked_positions] + candidate_texts)
     reason_vectors = all_vectors[: len(texts)]
     vector_of = {position: all_vectors[row] for row, position in enumerate(to_embed)}
