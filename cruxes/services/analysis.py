@@ -9,16 +9,12 @@ schedules exactly one more. If the cache is not shared between web processes, so
 send a few tasks instead of one; they are still correct, only the first does the work.
 """
 
-import logging
-
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from cruxes.models import AnalysisState
-
-logger = logging.getLogger(__name__)
 
 
 def debounce_key(thread_id: int) -> str:
