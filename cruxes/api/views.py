@@ -79,7 +79,6 @@ class ApiViewSet(viewsets.GenericViewSet):
     throttle_classes = [WriteRateThrottle]
     pagination_class = StableCursorPagination
     filter_backends = [DjangoFilterBackend]
-    lookup_value_regex = r"\d+"
 
     def page_context(self, objects: list) -> dict:
         """Lookups for a whole page of rows (one query each)."""
