@@ -6,8 +6,10 @@ from .discussion import Thread
 class AnalysisResult(models.Model):
     """One worker result, replaced whole in a single UPDATE so readers never see half of it.
 
-    `subject_id` is the comment id for hotspots, the claim id for themes, and the thread id
-    for opinion groups and crux candidates. `fingerprint` hashes the input rows it was
+    `subject_id` is the comment id for hotspots, the claim id for themes and for crux
+    candidates (the claims that best predict votes on that claim), and the thread id for
+    opinion groups. Payloads use pseudonymous voter ids (never user ids); see
+    cruxes/services/analysis_runs.py for their shapes. `fingerprint` hashes the input rows it was
     computed from, so unchanged input is not recomputed and stale results are detectable.
     """
 
