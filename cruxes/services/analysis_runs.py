@@ -10,6 +10,21 @@ subject whose fingerprint did not change is not recomputed and its row is not re
 Voter ids in stored payloads are pseudonyms: an HMAC of the user id under a key derived from
 SECRET_KEY and the thread id, so the same person is unlinkable across threads and the API can
 export payloads as they are.
+
+Stored payloads (AnalysisResult.payload), by kind:
+
+* hotspots (subject: comment) — `find_hotspots(...).to_dict()`: text_length, total_disagree,
+  whole_comment_disagree, whole_comment_claim_ids, hotspots[{start, end, exact, vote_count,
+  share, claim_ids, kind, summary, themes}], where `themes` is the hotspot's own
+  ThemeReport dict (the disagree-reasons on its claims) or null.
+* themes (subject: claim) — reason_count, candidates[{id, text}], and one ThemeReport dict per
+  stance: disagree, agree, unsure ({backend, total_reasons, min_theme_size, themes[{label,
+  count, representative_id, representative_text, member_ids, candidate_id, is_other}]});
+  member and representative ids are vote ids.
+* opinion_groups (subject: thread) — status "ok" with `compute_opinion_groups(...).to_dict()`
+  (k, groups, points [[voter, x, y, group]], consensus_claims, group_aware_consensus, …), or
+  status "insufficient" with n_voters / n_claims / min_voters / min_claims.
+* crux_candidates (subject: claim) — min_support and candidates[CruxCandidate dict].
 """
 
 from __future__ import annotations
