@@ -370,3 +370,31 @@ def test_task_options():
 def test_text_backend_is_built_once_per_process(settings):
     settings.ANALYSIS_TEXT_BACKEND = "tfidf"
     assert analysis_runs.text_backend() is analysis_runs.text_backend()
+
+
+def test_beat_schedule_names_the_sweep_task(settings):
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert tasks.sweep_stale_analysis.name in scheduled
+
+
+def test_switching_the_text_backend_recomputes_themes_with_it(discussion, django_capture_on_commit_callbacks, settings):
+    from cruxes.analysis import SentenceEmbeddingBackend
+    from tests.conftest import require
+
+    require(SentenceEmbeddingBackend.is_available(), "the 'embeddings' extra (sentence-transformers + model)")
+    thread, comment = discussion
+    with django_capture_on_commit_callbacks(execute=True):
+        for item in disagreement_plan():
+            cast(comment, item)
+    claim = Claim.objects.get(comment=comment, exact=PARENTHETICAL)
+    assert result(Kind.THEMES, claim.pk).payload["disagree"]["backend"] == "tfidf"
+
+    settings.ANALYSIS_TEXT_BACKEND = "embedding"
+    backend = analysis_runs.text_backend()
+    assert analysis_runs.text_backend() is backend  # one per process: the model loads once
+    outcome = analysis_runs.run_thread_analysis(thread_id=thread.pk, force=True)
+    # the backend is part of every text result's fingerprint; the vote matrix ones stay
+    assert outcome.computed == 3  # two claims' themes and the comment's hotspots
+    payload = result(Kind.THEMES, claim.pk).payload["disagree"]
+    assert payload["backend"] == "embedding"
+    assert sorted(theme["count"] for theme in payload["themes"]) == [2, 3]
