@@ -4,7 +4,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 
 from cruxes.analysis import VoteMatrix
 
