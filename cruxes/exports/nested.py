@@ -22,7 +22,7 @@ from cruxes.models import AnalysisResult, CandidateReason, Claim, Comment, CruxL
 
 from .payloads import pseudonymize_payload
 from .pseudonyms import AUTHOR_SCOPE, SITE_SCOPE, Pseudonyms, display_name, for_scope, thread_scope
-from .streams import CHUNK_ROWS, STANCE_NAMES, iso
+from .streams import CHUNK_ROWS, STANCE_NAMES, export_transaction, iso
 
 FORMAT = "cruxes-export/1"
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -155,8 +155,9 @@ def stream_thread(thread: Thread) -> Iterator[bytes]:
     """One thread; voters pseudonymous within this thread's scope."""
     head = {"format": FORMAT, "scope": "thread", "exported_at": iso(timezone.now())}
     yield (_encode(head)[:-1] + ',"threads":[').encode()
-    for part in _thread_document(thread, for_scope(thread_scope(thread.pk))):
-        yield part.encode()
+    with export_transaction():
+        for part in _thread_document(thread, for_scope(thread_scope(thread.pk))):
+            yield part.encode()
     yield b"]}\n"
 
 
@@ -178,9 +179,10 @@ def stream_site(*, since: datetime | None = None) -> Iterator[bytes]:
             | Q(pk__in=CruxLink.objects.filter(created_at__gte=since).values("claim__thread_id"))
             | Q(pk__in=AnalysisResult.objects.filter(updated_at__gte=since).values("thread_id"))
         )
-    for index, thread in enumerate(threads.iterator(chunk_size=100)):
-        if index:
-            yield b","
-        for part in _thread_document(thread, voters):
-            yield part.encode()
+    with export_transaction():
+        for index, thread in enumerate(threads.iterator(chunk_size=100)):
+            if index:
+                yield b","
+            for part in _thread_document(thread, voters):
+                yield part.encode()
     yield b"]}\n"
