@@ -11,8 +11,8 @@ from cruxes.analysis.vote_matrix import VoteMatrix
 # score = |phi| * support / (support + SUPPORT_SHRINK): a perfect correlation seen on 5
 # co-voters ranks below a strong one seen on hundreds.
 SUPPORT_SHRINK = 10.0
-# Rows of the vote matrix densified at a time (rows x claims float32), to bound memory.
-CHUNK_CELLS = 8_000_000
+# Target claims scored at a time, as rows x claims cells.
+SCORE_BLOCK_CELLS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -47,76 +47,83 @@ def crux_candidates(
     """For every claim id, up to ``top_k`` other claims ranked by how well votes on them
     predict votes on it, among claims with at least ``min_support`` co-voters (voters who
     agreed or disagreed on both; passes are ignored). Claims with no candidate map to [].
-    Vectorised: the 2x2 tables of every claim pair come from three matrix products
-    (agree^T agree, disagree^T disagree, agree^T disagree), computed over chunks of voters
-    densified to float32 so that BLAS does the work; counts stay exact below 2^24.
+    Vectorised: the 2x2 tables of every claim pair come from three sparse matrix products
+    (agree^T agree, disagree^T disagree, agree^T disagree); float32 counts stay exact
+    below 2^24 co-voters. Memory: three dense claims x claims float32 tables (12 MB at
+    1,000 claims), then scoring in blocks of target claims.
     """
     both_agree, both_disagree, agree_disagree = _pair_tables(matrix)
-    # table[a][b] for target claim A (rows) and predictor B (columns)
-    n_pp = both_agree
-    n_mm = both_disagree
-    n_pm = agree_disagree  # agree on A, disagree on B
-    n_mp = agree_disagree.T  # disagree on A, agree on B
-    support = n_pp + n_mm + n_pm + n_mp
-    a_agree, a_disagree = n_pp + n_pm, n_mp + n_mm
-    b_agree, b_disagree = n_pp + n_mp, n_pm + n_mm
-    with np.errstate(divide="ignore", invalid="ignore"):
-        spread = np.sqrt(a_agree * a_disagree * b_agree * b_disagree)
-        phi = np.where(spread > 0, (n_pp * n_mm - n_pm * n_mp) / spread, 0.0)
-    score = np.abs(phi) * support / (support + SUPPORT_SHRINK)
-    eligible = (support >= max(min_support, 1)) & (spread > 0)
-    np.fill_diagonal(eligible, False)
-    score = np.where(eligible, score, -np.inf)
-
     claim_ids = matrix.claim_ids
     result: dict[int, list[CruxCandidate]] = {int(c): [] for c in claim_ids}
     if matrix.n_claims < 2 or top_k <= 0:
         return result
     keep = min(top_k, matrix.n_claims - 1)
-    best = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
-    for a in range(matrix.n_claims):
-        ranked = sorted(best[a], key=lambda b: (-score[a, b], -support[a, b], b))
-        for b in ranked:
-            if not np.isfinite(score[a, b]):
-                continue
-            n = float(support[a, b])
-            accuracy = (max(n_pp[a, b], n_mp[a, b]) + max(n_pm[a, b], n_mm[a, b])) / n
-            baseline = max(a_agree[a, b], a_disagree[a, b]) / n
-            direction = "same" if phi[a, b] > 0 else "opposite"
-            result[int(claim_ids[a])].append(
-                CruxCandidate(
-                    claim_id=int(claim_ids[a]),
-                    predictor_claim_id=int(claim_ids[b]),
-                    support=int(n),
-                    phi=round(float(phi[a, b]), 4),
-                    direction=direction,
-                    accuracy=round(float(accuracy), 4),
-                    baseline=round(float(baseline), 4),
-                    score=round(float(score[a, b]), 4),
-                    sentence=_sentence(
-                        int(claim_ids[a]), int(claim_ids[b]), int(n), accuracy, baseline, direction
-                    ),
+    # score a block of target claims at a time: ~10 float64 temporaries of block x claims
+    rows_per_block = max(1, SCORE_BLOCK_CELLS // matrix.n_claims)
+    for first in range(0, matrix.n_claims, rows_per_block):
+        targets = np.arange(first, min(first + rows_per_block, matrix.n_claims))
+        # table[a][b] for target claim A (rows) and predictor B (columns)
+        n_pp = both_agree[targets].astype(np.float64)
+        n_mm = both_disagree[targets].astype(np.float64)
+        n_pm = agree_disagree[targets].astype(np.float64)  # agree on A, disagree on B
+        n_mp = agree_disagree[:, targets].T.astype(np.float64)  # disagree on A, agree on B
+        support = n_pp + n_mm + n_pm + n_mp
+        a_agree, a_disagree = n_pp + n_pm, n_mp + n_mm
+        b_agree, b_disagree = n_pp + n_mp, n_pm + n_mm
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread = np.sqrt(a_agree * a_disagree * b_agree * b_disagree)
+            phi = np.where(spread > 0, (n_pp * n_mm - n_pm * n_mp) / spread, 0.0)
+        score = np.abs(phi) * support / (support + SUPPORT_SHRINK)
+        eligible = (support >= max(min_support, 1)) & (spread > 0)
+        eligible[np.arange(len(targets)), targets] = False  # a claim never predicts itself
+        score = np.where(eligible, score, -np.inf)
+        best = np.argpartition(-score, keep - 1, axis=1)[:, :keep]
+        for row, a in enumerate(targets):
+            ranked = sorted(best[row], key=lambda b: (-score[row, b], -support[row, b], b))
+            for b in ranked:
+                if not np.isfinite(score[row, b]):
+                    continue
+                n = float(support[row, b])
+                accuracy = (max(n_pp[row, b], n_mp[row, b]) + max(n_pm[row, b], n_mm[row, b])) / n
+                baseline = max(a_agree[row, b], a_disagree[row, b]) / n
+                direction = "same" if phi[row, b] > 0 else "opposite"
+                result[int(claim_ids[a])].append(
+                    CruxCandidate(
+                        claim_id=int(claim_ids[a]),
+                        predictor_claim_id=int(claim_ids[b]),
+                        support=int(n),
+                        phi=round(float(phi[row, b]), 4),
+                        direction=direction,
+                        accuracy=round(float(accuracy), 4),
+                        baseline=round(float(baseline), 4),
+                        score=round(float(score[row, b]), 4),
+                        sentence=_sentence(
+                            int(claim_ids[a]), int(claim_ids[b]), int(n), accuracy, baseline, direction
+                        ),
+                    )
                 )
-            )
     return result
 
 
 def _pair_tables(matrix: VoteMatrix):
-    """Dense (claims x claims) float64 counts: both agree, both disagree, agree-then-disagree."""
-    n_claims = matrix.n_claims
-    both_agree = np.zeros((n_claims, n_claims), dtype=np.float32)
-    both_disagree = np.zeros_like(both_agree)
-    agree_disagree = np.zeros_like(both_agree)
+    """Dense (claims x claims) float32 counts: both agree, both disagree, agree-then-disagree.
+
+    Sparse x sparse products: their cost is the sum over voters of (votes cast)^2, about
+    1000 times less than dense products when voters have seen ~10% of the claims.
+    """
     votes = matrix.votes
-    rows_per_chunk = max(1, CHUNK_CELLS // max(n_claims, 1))
-    for start in range(0, matrix.n_voters, rows_per_chunk):
-        chunk = votes[start : start + rows_per_chunk].toarray()
-        agree = (chunk > 0).astype(np.float32)
-        disagree = (chunk < 0).astype(np.float32)
-        both_agree += agree.T @ agree
-        both_disagree += disagree.T @ disagree
-        agree_disagree += agree.T @ disagree
-    return both_agree.astype(np.float64), both_disagree.astype(np.float64), agree_disagree.astype(np.float64)
+    agree = votes.copy()
+    agree.data = (agree.data > 0).astype(np.float32)
+    agree.eliminate_zeros()
+    disagree = votes.copy()
+    disagree.data = (disagree.data < 0).astype(np.float32)
+    disagree.eliminate_zeros()
+    agree_t = agree.T.tocsr()
+    both_agree = (agree_t @ agree).toarray()
+    agree_disagree = (agree_t @ disagree).toarray()
+    del agree_t
+    both_disagree = (disagree.T.tocsr() @ disagree).toarray()
+    return both_agree, both_disagree, agree_disagree
 
 
 def _sentence(claim_id, predictor_id, support, accuracy, baseline, direction):

@@ -71,13 +71,26 @@ def test_passes_are_not_co_votes_and_every_claim_is_a_key():
     assert all(candidates == [] for candidates in result.values())
 
 
-def test_chunking_gives_the_same_answer(monkeypatch):
+def test_pair_tables_match_brute_force_counts():
+    from cruxes.analysis.vote_prediction import _pair_tables
+
+    matrix = planted_dependency(seed=3, n_voters=60, n_claims=10)
+    dense = matrix.votes.toarray()
+    both_agree, both_disagree, agree_disagree = _pair_tables(matrix)
+    for a in range(matrix.n_claims):
+        for b in range(matrix.n_claims):
+            assert both_agree[a, b] == np.sum((dense[:, a] > 0) & (dense[:, b] > 0))
+            assert both_disagree[a, b] == np.sum((dense[:, a] < 0) & (dense[:, b] < 0))
+            assert agree_disagree[a, b] == np.sum((dense[:, a] > 0) & (dense[:, b] < 0))
+
+
+def test_scoring_in_blocks_gives_the_same_answer(monkeypatch):
     import cruxes.analysis.vote_prediction as module
 
     matrix = planted_dependency(seed=2)
     whole = crux_candidates(matrix)
-    monkeypatch.setattr(module, "CHUNK_CELLS", 50)
-    chunked = crux_candidates(matrix)
+    monkeypatch.setattr(module, "SCORE_BLOCK_CELLS", 30)
+    blocked = crux_candidates(matrix)
     assert {k: [c.to_dict() for c in v] for k, v in whole.items()} == {
-        k: [c.to_dict() for c in v] for k, v in chunked.items()
+        k: [c.to_dict() for c in v] for k, v in blocked.items()
     }
