@@ -37,6 +37,9 @@ class ParticipantPoint:
     y: float
     group_id: int
 
+    def to_dict(self) -> dict:
+        return asdict(self)
+
 
 @dataclass(frozen=True)
 class RepresentativeClaim:
