@@ -47,7 +47,7 @@ class TfidfLsaBackend:
 
     # LSA only helps once there are enough texts for co-occurrence to mean something;
     # below this the raw TF-IDF space is used.
-    min_texts_for_lsa = 30
+    min_texts_for_lsa = 12
     max_lsa_components = 20
 
     def __init__(self, *, seed: int = 0) -> None:
