@@ -4,7 +4,7 @@ same service as the HTML views, and the exception handler turns the services' er
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404
+from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a ValueError
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
