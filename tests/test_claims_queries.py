@@ -124,3 +124,36 @@ def test_heat_segments_sweep_matches_a_per_character_count():
             continue
         assert per_char[position] == (sum(c.disagree for c in covering), sum(c.agree for c in covering),
                                       sorted(c.id for c in covering))
+
+
+@pytest.mark.parametrize("voter_count", [3, 60])
+def test_claim_panel_query_count_is_constant(client, django_assert_num_queries, voter_count):
+    from cruxes.services.claims import candidate_reason_add, crux_link_create, reason_endorse_toggle, span_vote_cast
+    from tests.factories import make_comment
+
+    thread = make_thread()
+    comment = make_comment(thread=thread, body="Alignment is hard (because of deception) and slow.")
+    start = comment.body_text.index("(because of deception)")
+    reader = UserFactory()
+    votes = [
+        span_vote_cast(user=UserFactory(), comment=comment, start=start, end=start + 22, exact="(because of deception)",
+                       stance="disagree" if n % 2 else "agree", reason=f"Reason {n}", reason_signed=n % 3 == 0)
+        for n in range(voter_count)
+    ]
+    claim = votes[0].claim
+    candidate = candidate_reason_add(user=comment.author, claim=claim, text="Is it deception?")
+    span_vote_cast(user=reader, comment=comment, start=start, end=start + 22, exact="(because of deception)",
+                   stance="disagree", reason="Mine.", picked_reason_ids=[candidate.id])
+    for vote in votes[::2]:
+        reason_endorse_toggle(user=reader, vote=vote)
+    other = make_comment(thread=thread, body="Deception needs situational awareness.")
+    whole = Claim.objects.get(comment=other, is_whole=True)
+    crux_link_create(user=reader, claim=claim, rests_on=whole)
+    client.force_login(reader)
+    # session, user, claim (+comment, thread), tallies, candidates, my endorsements, reasons,
+    # my vote, my picks, crux links
+    with django_assert_num_queries(10):
+        response = client.get(reverse("cruxes:claim_panel", args=[claim.id]), HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.count('class="reason ') == voter_count + 1
+    assert "Deception needs situational awareness." in html

@@ -163,19 +163,21 @@ def _after_claim_write(request: HttpRequest, claim: Claim, extra: dict | None = 
     if not claim.comment.is_visible:
         return _error_response(request, "Done. This comment is no longer shown.", 200)
     if _wants_fragment(request):
-        return _render_panel(request, claim.id, fragment=True)
+        return _render_panel(request, claim.id, fragment=True, refresh_layer=True)
     return redirect("cruxes:claim_panel", claim_id=claim.id)
 
 
-def _render_panel(request: HttpRequest, claim_id: int, *, fragment: bool, status: int = 200) -> HttpResponse:
+def _render_panel(request: HttpRequest, claim_id: int, *, fragment: bool, refresh_layer: bool = False,
+                  status: int = 200) -> HttpResponse:
     panel = selectors.claim_panel(claim_id=claim_id, user=request.user)
     if panel is None:
         raise Http404
     context = {"panel": panel, "claim": panel.claim}
-    if fragment:
-        # The refreshed heat of the claim's comment travels with the panel.
+    if fragment and refresh_layer:
+        # After a write the refreshed heat of the claim's comment travels with the panel.
         layer = selectors.comment_claims(comment=panel.claim.comment, user=request.user)
         context["comment_layer"] = layer.json_text if layer else None
+    if fragment:
         return render(request, "cruxes/claims/_claim_panel.html", context, status=status)
     return render(request, "cruxes/claims/claim_page.html", context, status=status)
 
