@@ -337,7 +337,10 @@
         var claimId = result.body.claimId;
         closePopover();
         window.getSelection().removeAllRanges();
-        announce(selection.commentId, "Your " + chosen.value + " vote is saved.", claimId);
+        var whole = result.body.comment && result.body.comment.wholeClaimId === claimId;
+        announce(selection.commentId, whole
+          ? "You selected the whole comment: your " + chosen.value + " vote counts for the whole comment."
+          : "Your " + chosen.value + " vote is saved.", claimId);
       });
     });
     var firstInput = form.querySelector('input[name="stance"]:checked') ? textarea : form.querySelector('input[name="stance"]');
