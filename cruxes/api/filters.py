@@ -1,6 +1,8 @@
 """Query filters for every listing: by thread, author, claim, and `since` (rows changed at or
 after a time) for incremental export."""
 
+from datetime import UTC
+
 from django import forms
 from django.core.validators import RegexValidator
 from django_filters.fields import IsoDateTimeField
@@ -49,7 +51,14 @@ class StrictIsoDateTimeField(IsoDateTimeField):
     def clean(self, value):
         if value == "":
             raise forms.ValidationError("Enter a date and time in ISO 8601 form.", code="invalid")
-        return super().clean(value)
+        cleaned = super().clean(value)
+        if cleaned is None:
+            return None
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts.
+        try:
+            return cleaned.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("That date and time is out of range.", code="invalid") from None
 
 
 class SinceFilter(filters.IsoDateTimeFilter):
