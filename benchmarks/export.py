@@ -19,7 +19,6 @@ Targets (issue 5): each export ≥ 1/3 of COPY's throughput; RSS growth ≤ 100 
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import resource
 import sys

@@ -4,7 +4,6 @@ the scope (a thread's, or the site's), stream the bytes, and document it all."""
 import tempfile
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone

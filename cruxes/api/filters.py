@@ -5,9 +5,9 @@ from datetime import UTC
 
 from django import forms
 from django.core.validators import RegexValidator
+from django_filters import rest_framework as filters
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
-from django_filters import rest_framework as filters
 
 from cruxes.exports.pseudonyms import AUTHOR_SCOPE, for_scope
 from cruxes.models import AnalysisResult, CandidateReason, Claim, Comment, CruxLink, ReasonEndorsement, Thread, Vote
@@ -91,7 +91,8 @@ class AuthorFilter(filters.CharFilter):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("method", "filter_author")
-        kwargs.setdefault("validators", [RegexValidator(AUTHOR_PATTERN, "Give an author's id (16 hex digits) or `me`.")])
+        message = "Give an author's id (16 hex digits) or `me`."
+        kwargs.setdefault("validators", [RegexValidator(AUTHOR_PATTERN, message)])
         super().__init__(*args, **kwargs)
 
 

@@ -183,8 +183,9 @@ class VoteCastSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, max_length=REASON_MAX_LENGTH * INPUT_SLACK,
                                    help_text="One sentence. Omit to keep the current reason; empty to clear it.")
     reason_signed = serializers.BooleanField(required=False, help_text="Show your display name with the reason.")
-    picked_reasons = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False,
-                                           max_length=100, help_text="Candidate reasons of this claim.")
+    picked_reasons = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+                                           required=False, max_length=100,
+                                           help_text="Candidate reasons of this claim.")
 
 
 class VoteChangeSerializer(VoteCastSerializer):

@@ -4,7 +4,6 @@ same service as the HTML views, and the exception handler turns the services' er
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, JsonResponse
-from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a ValueError
 from django.views.decorators.csrf import csrf_exempt
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -12,6 +11,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import status, viewsets
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a ValueError
 from rest_framework.response import Response
 
 from cruxes.models import (

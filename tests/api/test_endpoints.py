@@ -379,8 +379,8 @@ def test_cursor_pages_cover_everything_once_in_updated_order(api, owner, discuss
 
 
 def _grow(discussion, n: int):
-    from tests.factories import make_comment
     from cruxes.services.claims import vote_cast
+    from tests.factories import make_comment
 
     thread = discussion["thread"]
     voters = [UserFactory() for _ in range(3)]

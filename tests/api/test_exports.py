@@ -12,8 +12,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cruxes.exports import streams
-from cruxes.exports.pseudonyms import Pseudonyms, SITE_SCOPE, for_scope, thread_scope
-from cruxes.models import Claim, Comment, Vote
+from cruxes.exports.pseudonyms import SITE_SCOPE, Pseudonyms, for_scope, thread_scope
+from cruxes.models import Claim, Vote
 from cruxes.services.claims import vote_cast
 from tests.factories import UserFactory, make_comment, make_thread
 

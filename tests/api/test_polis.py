@@ -169,7 +169,9 @@ def test_polis_export_of_a_native_thread_reads_back(client, owner, stranger, dis
 def test_red_dwarf_reads_our_polis_export(live_server, owner, discussion):
     """red-dwarf (a Polis client library) loads a thread through its CSV-export loader from
     our per-file Polis URLs, the way it reads pol.is report exports."""
-    pytest.importorskip("reddwarf", reason="pip install red-dwarf (test extra)")
+    import importlib.util
+
+    require(importlib.util.find_spec("reddwarf") is not None, "red-dwarf (pip install -e '.[test]')")
     import requests
     from reddwarf.data_loader import Loader
     from reddwarf.utils.matrix import generate_raw_matrix
