@@ -22,3 +22,29 @@ def test_swagger_docs_render_under_csp(live_server, page, console_errors):
     # Everything came from this server: the docs work offline.
     assert requested_hosts == {live_server.url.split("/")[2]}
     assert console_errors == []
+
+
+def test_token_panel_on_own_profile(live_server, page, console_errors):
+    """Create, reveal and revoke a token through the real forms on one's profile page."""
+    from django.conf import settings
+    from django.test import Client
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="panel-user")
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                               "url": live_server.url}])
+    page.goto(f"{live_server.url}/u/panel-user/")
+    page.get_by_role("button", name="Create an API token").click()
+    page.get_by_text("Show token").click()
+    key = Token.objects.get(user=user).key
+    expect(page.get_by_test_id("api-token-key")).to_have_text(key)
+    page.get_by_role("button", name="Revoke token").click()
+    expect(page.get_by_role("button", name="Create an API token")).to_be_visible()
+    assert not Token.objects.filter(user=user).exists()
+    assert page.url.endswith("/u/panel-user/")
+    assert console_errors == []
